@@ -1,0 +1,82 @@
+// call_table.h: the calls in flight on one connection, by call id, and which ids have
+// ever been used. A frame for a call that ended a moment ago (a reply racing a
+// cancellation) is normal and dropped; a frame for an id never used is a protocol
+// error. Ids are 32-bit and compared with serial-number arithmetic, so they may wrap.
+#ifndef FORKRPC_INTERNAL_CALL_TABLE_H_
+#define FORKRPC_INTERNAL_CALL_TABLE_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "forkrpc/internal/call_state.h"
+
+namespace forkrpc::internal {
+
+// Thread-compatible: the connection's mutex guards it.
+class CallTable {
+ public:
+  // Client side: the id for a new call; never 0.
+  uint32_t NextId() {
+    uint32_t id = next_id_++;
+    if (next_id_ == 0) next_id_ = 1;
+    latest_ = id;
+    seen_any_ = true;
+    return id;
+  }
+
+  // Server side: records that the peer started call `id`. False if `id` is not newer
+  // than every id seen before (a reused or stale id).
+  bool Admit(uint32_t id) {
+    if (id == 0 || (seen_any_ && static_cast<int32_t>(id - latest_) <= 0)) return false;
+    latest_ = id;
+    seen_any_ = true;
+    return true;
+  }
+
+  // Whether `id` was ever issued (client) or admitted (server).
+  bool WasUsed(uint32_t id) const {
+    return id != 0 && seen_any_ && static_cast<int32_t>(latest_ - id) >= 0;
+  }
+
+  void Insert(std::shared_ptr<CallState> call) {
+    uint32_t id = call->id();
+    calls_[id] = std::move(call);
+  }
+
+  CallState* Find(uint32_t id) const {
+    auto it = calls_.find(id);
+    return it == calls_.end() ? nullptr : it->second.get();
+  }
+
+  std::shared_ptr<CallState> Remove(uint32_t id) {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return nullptr;
+    std::shared_ptr<CallState> call = std::move(it->second);
+    calls_.erase(it);
+    return call;
+  }
+
+  // Empties the table, returning every call, for failing them all.
+  std::vector<std::shared_ptr<CallState>> TakeAll() {
+    std::vector<std::shared_ptr<CallState>> calls;
+    calls.reserve(calls_.size());
+    for (auto& [id, call] : calls_) calls.push_back(std::move(call));
+    calls_.clear();
+    return calls;
+  }
+
+  size_t size() const { return calls_.size(); }
+  bool empty() const { return calls_.empty(); }
+
+ private:
+  absl::flat_hash_map<uint32_t, std::shared_ptr<CallState>> calls_;
+  uint32_t next_id_ = 1;
+  uint32_t latest_ = 0;
+  bool seen_any_ = false;
+};
+
+}  // namespace forkrpc::internal
+
+#endif  // FORKRPC_INTERNAL_CALL_TABLE_H_

@@ -1,0 +1,694 @@
+#include "forkrpc/internal/connection.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+
+#include "absl/strings/str_cat.h"
+#include "forkrpc/internal/check.h"
+#include "forkrpc/internal/errno_status.h"
+#include "forkrpc/internal/pidfd.h"
+#include "forkrpc/internal/socket_io.h"
+#include "forkrpc/wire.pb.h"
+
+namespace forkrpc::internal {
+namespace {
+
+// unix(7): a datagram may be at most the send buffer less this much bookkeeping.
+constexpr int kSendBufferReserve = 32;
+// How long a dead peer's pidfd is given to report the exit after end-of-file, so the
+// status can say how the peer ended (DESIGN.md, Processes).
+constexpr absl::Duration kExitReportWait = absl::Milliseconds(100);
+// The longest setup error a hello carries, so the hello fits any peer's first buffer.
+constexpr size_t kMaxSetupErrorLength = 1024;
+
+absl::Status ProtocolError(absl::string_view what) {
+  return absl::InternalError(absl::StrCat("protocol error: ", what));
+}
+
+// Each thread builds its frames in a buffer of its own that only grows, so a steady
+// stream of calls allocates nothing per frame.
+class SendBuffer {
+ public:
+  char* Reserve(size_t size) {
+    if (size > capacity_) {
+      capacity_ = std::max(size, capacity_ * 2);
+      data_.reset(new char[capacity_]);
+    }
+    return data_.get();
+  }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t capacity_ = 0;
+};
+
+thread_local SendBuffer t_send_buffer;
+
+absl::Status GetSocketOption(int fd, int option, int* value) {
+  socklen_t length = sizeof(*value);
+  if (::getsockopt(fd, SOL_SOCKET, option, value, &length) != 0) {
+    return ErrnoStatus("getsockopt", errno);
+  }
+  return absl::OkStatus();
+}
+
+// Parses `bytes` into `target` and hands over `fds`; false if the bytes do not parse.
+bool ParseInto(const MessageTarget& target, absl::string_view bytes, std::vector<UniqueFd> fds) {
+  if (target.fds != nullptr) {
+    for (UniqueFd& fd : fds) target.fds->push_back(std::move(fd));
+  }
+  return target.message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(UniqueFd socket,
+                                                               ConnectionOptions options) {
+  if (options.max_message_size <= 0 || options.max_message_size > INT_MAX) {
+    return absl::InvalidArgumentError(absl::StrCat("max_message_size ", options.max_message_size,
+                                                   " is outside [1, ", INT_MAX, "]"));
+  }
+  int domain = 0, type = 0, send_buffer = 0;
+  absl::Status status = GetSocketOption(socket.get(), SO_DOMAIN, &domain);
+  if (status.ok()) status = GetSocketOption(socket.get(), SO_TYPE, &type);
+  if (status.ok()) status = GetSocketOption(socket.get(), SO_SNDBUF, &send_buffer);
+  if (!status.ok() || domain != AF_UNIX || (type != SOCK_SEQPACKET && type != SOCK_DGRAM)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "descriptor ", socket.get(),
+        " is not an AF_UNIX SOCK_SEQPACKET or SOCK_DGRAM socket",
+        status.ok() ? "" : absl::StrCat(" (", status.message(), ")")));
+  }
+  uint32_t max_packet = static_cast<uint32_t>(
+      std::min<int64_t>(int64_t{send_buffer} - kSendBufferReserve, kMaxPacketSize));
+  if (max_packet < kMinPacketSize) {
+    return absl::InvalidArgumentError(absl::StrCat("socket send buffer of ", send_buffer,
+                                                   " bytes is below the minimum packet size ",
+                                                   kMinPacketSize));
+  }
+  // The peer's hello carries its credentials (SCM_CREDENTIALS); the kernel passes them
+  // on only while SO_PASSCRED is set, which AcceptHello clears again.
+  int on = 1;
+  if (::setsockopt(socket.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0) {
+    return ErrnoStatus("setsockopt(SO_PASSCRED)", errno);
+  }
+  UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake.valid()) return ErrnoStatus("eventfd", errno);
+  SocketType socket_type = type == SOCK_SEQPACKET ? SocketType::kSeqPacket : SocketType::kDatagram;
+  return std::unique_ptr<Connection>(new Connection(std::move(socket), socket_type, max_packet,
+                                                    std::move(wake), std::move(options)));
+}
+
+Connection::Connection(UniqueFd socket, SocketType type, uint32_t max_packet_size, UniqueFd wake,
+                       ConnectionOptions options)
+    : socket_(std::move(socket)),
+      socket_type_(type),
+      max_packet_size_(max_packet_size),
+      wake_(std::move(wake)),
+      options_(std::move(options)),
+      receive_buffer_(new char[kHelloBufferSize]),
+      receive_capacity_(kHelloBufferSize) {
+  if (options_.peer_name.empty()) options_.peer_name = "peer";
+}
+
+Connection::~Connection() = default;
+
+absl::Status Connection::Start(Handler* handler) {
+  handler_ = handler;
+  HelloInfo hello;
+  hello.max_packet_size = max_packet_size_;
+  hello.max_message_size = static_cast<uint64_t>(options_.max_message_size);
+  if (!options_.setup_error.ok()) {
+    hello.setup_error =
+        absl::Status(options_.setup_error.code(),
+                     options_.setup_error.message().substr(0, kMaxSetupErrorLength));
+  }
+  std::string packet = EncodeHello(hello);
+  iovec data{packet.data(), packet.size()};
+  TakeSendTurn(absl::InfiniteFuture());
+  absl::Status status = SendPacketWaiting({&data, 1}, {}, /*with_credentials=*/true,
+                                          absl::InfiniteFuture());
+  ReleaseSendTurn();
+  return Annotate(status, "send hello");
+}
+
+// --- waiting and reading -----------------------------------------------------------
+
+Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
+                                          Work* work, absl::FunctionRef<bool()> wants_to_read) {
+  mu_.Lock();
+  for (;;) {
+    if (ready()) break;
+    if (!failure_.ok()) {
+      mu_.Unlock();
+      return AwaitResult::kFailed;
+    }
+    if (!reader_active_ && wants_to_read()) {
+      reader_active_ = true;
+      mu_.Unlock();
+      Work produced;
+      ReadOnce(deadline, &produced);
+      mu_.Lock();
+      reader_active_ = false;
+      if (produced) {
+        if (work != nullptr) {
+          *work = std::move(produced);
+          mu_.Unlock();
+          return AwaitResult::kWork;
+        }
+        mu_.Unlock();
+        handler_->Schedule(std::move(produced));
+        mu_.Lock();
+      }
+      if (absl::Now() >= deadline && !ready()) {
+        mu_.Unlock();
+        return AwaitResult::kTimeout;
+      }
+      continue;
+    }
+    // Another thread reads (or this one may not): sleep until the condition holds, the
+    // reader role frees up, or the connection fails.
+    auto wake_up = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return ready() || !failure_.ok() || (!reader_active_ && wants_to_read());
+    };
+    if (!mu_.AwaitWithDeadline(absl::Condition(&wake_up), deadline)) {
+      bool is_ready = ready();
+      mu_.Unlock();
+      return is_ready ? AwaitResult::kReady : AwaitResult::kTimeout;
+    }
+  }
+  mu_.Unlock();
+  return AwaitResult::kReady;
+}
+
+absl::StatusOr<HelloInfo> Connection::AwaitPeerHello(absl::Time deadline) {
+  auto arrived = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return peer_hello_.has_value(); };
+  Await(arrived, deadline);
+  absl::MutexLock lock(&mu_);
+  if (!failure_.ok()) return failure_;
+  if (peer_hello_.has_value()) return *peer_hello_;
+  return absl::DeadlineExceededError(
+      absl::StrCat("deadline passed waiting for the hello of ", options_.peer_name));
+}
+
+void Connection::ReadOnce(absl::Time deadline, Work* work) {
+  if (!expect_data_) {
+    pollfd fds[3] = {{socket_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}, {-1, POLLIN, 0}};
+    if (options_.peer_process.has_value()) fds[2].fd = options_.peer_process->pidfd.get();
+    bool flush = control_queued_.load(std::memory_order_acquire);
+    if (flush) fds[0].events |= POLLOUT;
+    absl::StatusOr<int> ready = PollUntil(fds, deadline);
+    if (!ready.ok()) {
+      Fail(Annotate(ready.status(), "wait for frames"));
+      return;
+    }
+    if (*ready == 0) return;
+    if (fds[1].revents != 0) DrainWake();
+    if (flush && (fds[0].revents & POLLOUT) != 0 && TakeSendTurn(absl::InfinitePast())) {
+      ReleaseSendTurn();  // flushes the queue
+    }
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+      // A dead peer's last packets are read before its death is reported.
+      if (fds[2].revents != 0) PeerGone();
+      return;
+    }
+  }
+  ReceiveAndDispatch(work);
+}
+
+void Connection::ReceiveAndDispatch(Work* work) {
+  ReceivedPacket packet;
+  absl::StatusOr<IoProgress> progress =
+      ReceivePacket(socket_.get(), absl::MakeSpan(receive_buffer_.get(), receive_capacity_),
+                    &packet);
+  if (!progress.ok()) {
+    if (progress.status().code() == absl::StatusCode::kUnavailable) {
+      PeerGone();
+    } else {
+      Fail(Annotate(progress.status(), "receive frame"));
+    }
+    return;
+  }
+  if (*progress == IoProgress::kWouldBlock) {
+    expect_data_ = false;
+    return;
+  }
+  expect_data_ = true;
+  if (packet.size == 0) {
+    // End-of-file on SEQPACKET. Over DGRAM it is an empty datagram, which no frame is.
+    if (socket_type_ == SocketType::kSeqPacket) {
+      PeerGone();
+    } else {
+      Fail(ProtocolError("empty packet"), /*say_goodbye=*/true);
+    }
+    return;
+  }
+  if (packet.size > receive_capacity_) {
+    Fail(ProtocolError(absl::StrCat("packet of ", packet.size, " bytes exceeds the ",
+                                    receive_capacity_, "-byte packet size the peer announced")),
+         /*say_goodbye=*/true);
+    return;
+  }
+  if (packet.control_truncated) {
+    // The descriptors that did arrive close with `packet`.
+    Fail(ProtocolError(absl::StrCat("control message truncated (MSG_CTRUNC) after ",
+                                    packet.fds.size(), " descriptors")),
+         /*say_goodbye=*/true);
+    return;
+  }
+  Dispatch(packet.size, std::move(packet.fds), packet.credentials, work);
+}
+
+void Connection::Dispatch(size_t size, std::vector<UniqueFd> fds,
+                          const std::optional<ucred>& credentials, Work* work) {
+  absl::StatusOr<Frame> frame =
+      DecodeFrame(absl::string_view(receive_buffer_.get(), size), fds.size());
+  if (!frame.ok()) {
+    Fail(frame.status(), /*say_goodbye=*/true);
+    return;
+  }
+  absl::Status status;
+  if (!hello_received_) {
+    status = AcceptHello(*frame, credentials);
+  } else if (frame->header.type == FrameType::kHello) {
+    status = ProtocolError("second HELLO");
+  } else if (frame->header.type == FrameType::kGoodbye) {
+    wire::Goodbye goodbye;
+    if (!goodbye.ParseFromArray(frame->control.data(), static_cast<int>(frame->control.size()))) {
+      status = ProtocolError("GOODBYE control section does not parse");
+    } else {
+      handler_->OnGoodbye(goodbye.reason());
+    }
+  } else {
+    status = handler_->OnFrame(*frame, std::move(fds), work);
+  }
+  if (!status.ok()) {
+    bool protocol = status.code() == absl::StatusCode::kInternal;
+    Fail(status, /*say_goodbye=*/protocol);
+  }
+}
+
+absl::Status Connection::AcceptHello(const Frame& frame, const std::optional<ucred>& credentials) {
+  absl::StatusOr<HelloInfo> hello = DecodeHello(frame);
+  if (!hello.ok()) return hello.status();
+  if (hello->max_packet_size > receive_capacity_) {
+    receive_buffer_.reset(new char[hello->max_packet_size]);
+    receive_capacity_ = hello->max_packet_size;
+  }
+  // Credentials were wanted for the hello only; later packets need not carry them.
+  int off = 0;
+  ::setsockopt(socket_.get(), SOL_SOCKET, SO_PASSCRED, &off, sizeof(off));
+  hello_received_ = true;
+  peer_max_message_size_.store(
+      static_cast<int64_t>(std::min<uint64_t>(hello->max_message_size, INT_MAX)),
+      std::memory_order_release);
+  absl::MutexLock lock(&mu_);
+  peer_hello_ = *hello;
+  if (credentials.has_value()) {
+    peer_credentials_ = PeerCredentials{credentials->pid, credentials->uid, credentials->gid};
+  }
+  return hello->setup_error;
+}
+
+void Connection::DrainWake() {
+  uint64_t count;
+  while (::read(wake_.get(), &count, sizeof(count)) > 0) {
+  }
+}
+
+void Connection::WakeReader() {
+  uint64_t one = 1;
+  // A full counter (EAGAIN) already means "wake up".
+  [[maybe_unused]] ssize_t written = ::write(wake_.get(), &one, sizeof(one));
+}
+
+// --- the end of the connection -------------------------------------------------------
+
+void Connection::PeerGone() { Fail(DescribePeerEnd()); }
+
+absl::Status Connection::DescribePeerEnd() {
+  const std::string& name = options_.peer_name;
+  if (!options_.peer_process.has_value()) {
+    return absl::UnavailableError(absl::StrCat(name, " closed the connection"));
+  }
+  int pidfd = options_.peer_process->pidfd.get();
+  // End-of-file can arrive before the exit is reported: give the pidfd a moment.
+  pollfd exited{pidfd, POLLIN, 0};
+  absl::StatusOr<int> ready = PollUntil({&exited, 1}, absl::Now() + kExitReportWait);
+  if (!options_.peer_process->is_child) {
+    bool gone = ready.ok() && *ready > 0;
+    return absl::UnavailableError(
+        absl::StrCat(name, gone ? " exited" : " closed the connection"));
+  }
+  absl::StatusOr<std::optional<ProcessEnd>> end = PeekProcessEnd(pidfd);
+  if (end.ok() && end->has_value()) {
+    return absl::UnavailableError(absl::StrCat(name, " ", DescribeProcessEnd(**end)));
+  }
+  return absl::UnavailableError(absl::StrCat(name, " closed the connection"));
+}
+
+void Connection::Fail(const absl::Status& status, bool say_goodbye) {
+  FORKRPC_CHECK(!status.ok());
+  {
+    absl::MutexLock lock(&mu_);
+    if (!failure_.ok()) return;
+    failure_ = status;
+    failure_for_new_calls_ =
+        status.code() == absl::StatusCode::kUnavailable
+            ? status
+            : absl::UnavailableError(absl::StrCat("connection closed: ", status.message()));
+    failed_.store(true, std::memory_order_release);
+    if (handler_ != nullptr) handler_->FailCalls(status);
+  }
+  if (say_goodbye) {
+    // Best effort and never blocking: the peer learns why before it sees the end.
+    wire::Goodbye goodbye;
+    goodbye.set_reason(std::string(status.message().substr(0, kMaxSetupErrorLength)));
+    std::string packet(kFrameHeaderSize, '\0');
+    goodbye.AppendToString(&packet);
+    FrameHeader header;
+    header.type = FrameType::kGoodbye;
+    header.control_length = static_cast<uint32_t>(packet.size() - kFrameHeaderSize);
+    EncodeFrameHeader(header, packet.data());
+    iovec data{packet.data(), packet.size()};
+    [[maybe_unused]] auto sent = SendPacket(socket_.get(), {&data, 1}, {});
+  }
+  // The peer sees end-of-file (SEQPACKET), and a reader blocked in poll wakes.
+  ::shutdown(socket_.get(), SHUT_RDWR);
+  WakeReader();
+}
+
+absl::Status Connection::FailureForNewCalls() const {
+  absl::MutexLock lock(&mu_);
+  return failure_for_new_calls_;
+}
+
+PeerCredentials Connection::peer_credentials() const {
+  absl::MutexLock lock(&mu_);
+  return peer_credentials_;
+}
+
+// --- sending -------------------------------------------------------------------------
+
+absl::StatusOr<Connection::BuiltPacket> Connection::BuildPacket(const OutgoingFrame& frame) {
+  size_t control_size = frame.control != nullptr ? frame.control->ByteSizeLong() : 0;
+  size_t message_size = 0;
+  if (frame.message != nullptr) {
+    message_size = frame.message->ByteSizeLong();
+    int64_t limit = options_.max_message_size;
+    int64_t peer_limit = peer_max_message_size_.load(std::memory_order_acquire);
+    if (peer_limit > 0 && peer_limit < limit) limit = peer_limit;
+    if (message_size > static_cast<uint64_t>(limit)) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "message of ", message_size, " bytes exceeds the limit of ", limit, " bytes"));
+    }
+  }
+  size_t size = kFrameHeaderSize + control_size + message_size;
+  if (size > max_packet_size_) {
+    // TODO(perf): carry larger messages out of line in a sealed memfd.
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "message of ", message_size, " bytes (frame of ", size,
+        " bytes) does not fit the packet limit of ", max_packet_size_, " bytes"));
+  }
+  if (frame.fds.size() > static_cast<size_t>(kMaxFdsPerPacket)) {
+    return absl::ResourceExhaustedError(absl::StrCat("message carries ", frame.fds.size(),
+                                                     " descriptors; the most is ",
+                                                     kMaxFdsPerPacket));
+  }
+  char* data = t_send_buffer.Reserve(size);
+  FrameHeader header;
+  header.type = frame.type;
+  header.flags = frame.flags;
+  if (frame.message != nullptr && frame.type != FrameType::kMessage) {
+    header.flags |= kFlagHasMessage;
+  }
+  header.fd_count = static_cast<uint16_t>(frame.fds.size());
+  header.call_id = frame.call_id;
+  header.control_length = static_cast<uint32_t>(control_size);
+  header.message_length = static_cast<uint32_t>(message_size);
+  EncodeFrameHeader(header, data);
+  char* cursor = data + kFrameHeaderSize;
+  if (frame.control != nullptr) {
+    cursor = reinterpret_cast<char*>(frame.control->SerializeWithCachedSizesToArray(
+        reinterpret_cast<uint8_t*>(cursor)));
+  }
+  if (frame.message != nullptr) {
+    frame.message->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(cursor));
+  }
+  return BuiltPacket{data, size, message_size};
+}
+
+absl::Status Connection::Send(const OutgoingFrame& frame, absl::Time deadline) {
+  if (failed()) return FailureForNewCalls();
+  absl::StatusOr<BuiltPacket> packet = BuildPacket(frame);
+  if (!packet.ok()) return packet.status();
+  return SendBuilt(*packet, frame.fds, deadline);
+}
+
+absl::Status Connection::SendBuilt(const BuiltPacket& packet, absl::Span<const int> fds,
+                                   absl::Time deadline) {
+  if (!TakeSendTurn(deadline)) {
+    return absl::DeadlineExceededError("deadline passed waiting for a turn to send");
+  }
+  if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
+  iovec data{packet.data, packet.size};
+  absl::Status status = SendPacketWaiting({&data, 1}, fds, false, deadline);
+  ReleaseSendTurn();
+  return status;
+}
+
+absl::Status Connection::SendPacketWaiting(absl::Span<const iovec> data,
+                                           absl::Span<const int> fds, bool with_credentials,
+                                           absl::Time deadline) {
+  for (;;) {
+    absl::StatusOr<IoProgress> progress = SendPacket(socket_.get(), data, fds, with_credentials);
+    if (!progress.ok()) {
+      if (progress.status().code() == absl::StatusCode::kUnavailable) {
+        PeerGone();
+        return FailureForNewCalls();
+      }
+      return Annotate(progress.status(), "send frame");
+    }
+    if (*progress == IoProgress::kDone) return absl::OkStatus();
+
+    // The socket is full. Wait for room, and read meanwhile if no one else is: the peer
+    // may itself be blocked sending to us.
+    bool reading = TryTakeReaderRole();
+    pollfd poll_fds[2] = {{socket_.get(), static_cast<short>(POLLOUT | (reading ? POLLIN : 0)), 0},
+                          {-1, POLLIN, 0}};
+    if (options_.peer_process.has_value()) poll_fds[1].fd = options_.peer_process->pidfd.get();
+    absl::StatusOr<int> ready = PollUntil(poll_fds, deadline);
+    if (reading) {
+      if (ready.ok() && (poll_fds[0].revents & POLLIN) != 0) {
+        Work work;
+        ReceiveAndDispatch(&work);
+        if (work) handler_->Schedule(std::move(work));
+      }
+      ReleaseReaderRole();
+    }
+    if (!ready.ok()) return Annotate(ready.status(), "wait to send");
+    if (poll_fds[1].revents != 0 && (poll_fds[0].revents & POLLOUT) == 0) PeerGone();
+    if (failed()) return FailureForNewCalls();
+    if (*ready == 0) {
+      return absl::DeadlineExceededError("deadline passed while the socket was full");
+    }
+  }
+}
+
+void Connection::SendControl(FrameType type, uint32_t call_id,
+                             const google::protobuf::MessageLite* control) {
+  if (failed()) return;
+  std::string packet(kFrameHeaderSize, '\0');
+  if (control != nullptr) control->AppendToString(&packet);
+  FrameHeader header;
+  header.type = type;
+  header.call_id = call_id;
+  header.control_length = static_cast<uint32_t>(packet.size() - kFrameHeaderSize);
+  EncodeFrameHeader(header, packet.data());
+  {
+    absl::MutexLock lock(&send_mu_);
+    control_queue_.push_back(std::move(packet));
+    control_queued_.store(true, std::memory_order_release);
+    // Whoever holds the send turn flushes the queue before giving it up.
+    if (sending_) return;
+    sending_ = true;
+  }
+  ReleaseSendTurn();
+}
+
+void Connection::FlushControlQueue() {
+  std::vector<std::string> queue;
+  {
+    absl::MutexLock lock(&send_mu_);
+    queue.swap(control_queue_);
+    control_queued_.store(false, std::memory_order_release);
+  }
+  size_t sent = 0;
+  for (; sent < queue.size(); ++sent) {
+    iovec data{queue[sent].data(), queue[sent].size()};
+    absl::StatusOr<IoProgress> progress = SendPacket(socket_.get(), {&data, 1}, {});
+    if (!progress.ok()) return;  // the connection is failing; the frames are moot
+    if (*progress == IoProgress::kWouldBlock) break;
+  }
+  if (sent == queue.size()) return;
+  // Keep what did not fit, ahead of anything queued meanwhile; the reader sends it when
+  // the socket has room.
+  absl::MutexLock lock(&send_mu_);
+  control_queue_.insert(control_queue_.begin(), std::make_move_iterator(queue.begin() + sent),
+                        std::make_move_iterator(queue.end()));
+  control_queued_.store(true, std::memory_order_release);
+  WakeReader();
+}
+
+bool Connection::TakeSendTurn(absl::Time deadline) {
+  auto free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(send_mu_) { return !sending_; };
+  bool got = send_mu_.LockWhenWithDeadline(absl::Condition(&free), deadline);
+  if (got) sending_ = true;
+  send_mu_.Unlock();
+  return got;
+}
+
+void Connection::ReleaseSendTurn() {
+  if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
+  absl::MutexLock lock(&send_mu_);
+  sending_ = false;
+}
+
+bool Connection::TryTakeReaderRole() {
+  absl::MutexLock lock(&mu_);
+  if (reader_active_) return false;
+  reader_active_ = true;
+  return true;
+}
+
+void Connection::ReleaseReaderRole() {
+  absl::MutexLock lock(&mu_);
+  reader_active_ = false;
+}
+
+// --- stream messages -----------------------------------------------------------------
+
+absl::Status Connection::DeliverMessage(CallState& call, const Frame& frame,
+                                        std::vector<UniqueFd> fds) {
+  int64_t cost = MessageCost(frame.message.size());
+  bool end_of_stream = frame.header.has(kFlagEndOfStream);
+  MessageTarget target;
+  {
+    absl::MutexLock lock(&mu_);
+    if (call.ended) return absl::OkStatus();  // late for a call that ended; fds close
+    if (call.inbound_closed) {
+      return ProtocolError(absl::StrCat("message on call ", call.id(), " after its end of stream"));
+    }
+    if (call.streaming()) {
+      absl::Status status = call.receive_window.OnReceived(cost);
+      if (!status.ok()) return status;
+    }
+    bool reader_waits = call.read_waiting && !call.read_filled && !call.delivering;
+    if (!reader_waits || !call.inbound.empty()) {
+      call.inbound.push_back(InboundMessage{std::string(frame.message), std::move(fds), cost});
+      if (end_of_stream) call.inbound_closed = true;
+      return absl::OkStatus();
+    }
+    target = call.read_target;
+    call.delivering = true;
+  }
+  // The owner is parked until `delivering` clears, so its target is ours to fill.
+  bool parsed = ParseInto(target, frame.message, std::move(fds));
+  absl::MutexLock lock(&mu_);
+  call.delivering = false;
+  call.read_filled = true;
+  call.read_parsed = parsed;
+  call.read_cost = cost;
+  if (end_of_stream) call.inbound_closed = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> Connection::ReadMessage(CallState& call, MessageTarget target,
+                                             absl::Time deadline) {
+  InboundMessage queued;
+  bool have_queued = false;
+  bool parsed = false;
+  int64_t cost = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!call.inbound.empty()) {
+      queued = call.inbound.pop_front();
+      have_queued = true;
+    } else if (call.inbound_closed || call.ended) {
+      return false;
+    } else {
+      call.read_target = target;
+      call.read_waiting = true;
+      call.read_filled = false;
+    }
+  }
+  if (!have_queued) {
+    auto arrived = [&call]() {
+      return call.read_filled || call.inbound_closed || call.ended || !call.inbound.empty();
+    };
+    Await(arrived, deadline);
+    absl::MutexLock lock(&mu_);
+    auto delivered = [&call]() { return !call.delivering; };
+    mu_.Await(absl::Condition(&delivered));
+    call.read_waiting = false;
+    call.read_target = MessageTarget{};
+    if (call.read_filled) {
+      call.read_filled = false;
+      parsed = call.read_parsed;
+      cost = call.read_cost;
+    } else if (!call.inbound.empty()) {
+      queued = call.inbound.pop_front();
+      have_queued = true;
+    } else if (call.inbound_closed || call.ended) {
+      return false;
+    } else {
+      return absl::DeadlineExceededError("deadline passed waiting for a message");
+    }
+  }
+  if (have_queued) {
+    parsed = ParseInto(target, queued.bytes, std::move(queued.fds));
+    cost = queued.cost;
+  }
+  if (call.streaming()) {
+    int64_t credit;
+    {
+      absl::MutexLock lock(&mu_);
+      credit = call.ended ? 0 : call.receive_window.OnConsumed(cost);
+    }
+    if (credit > 0) {
+      wire::Credit grant;
+      grant.set_bytes(static_cast<uint64_t>(credit));
+      SendControl(FrameType::kCredit, call.id(), &grant);
+    }
+  }
+  if (!parsed) return absl::InternalError("received message does not parse");
+  return true;
+}
+
+absl::Status Connection::SendStreamMessage(CallState& call, OutgoingFrame frame,
+                                           absl::Time deadline) {
+  auto can_send = [&call]() { return call.send_credit.CanSend() || call.ended; };
+  Await(can_send, deadline);
+  {
+    absl::MutexLock lock(&mu_);
+    if (call.ended) return absl::FailedPreconditionError("the call has ended");
+    if (!call.send_credit.CanSend()) {
+      return absl::DeadlineExceededError("deadline passed waiting for flow-control credit");
+    }
+  }
+  if (failed()) return FailureForNewCalls();
+  absl::StatusOr<BuiltPacket> packet = BuildPacket(frame);
+  if (!packet.ok()) return packet.status();
+  {
+    absl::MutexLock lock(&mu_);
+    call.send_credit.Spend(MessageCost(packet->message_size));
+  }
+  return SendBuilt(*packet, frame.fds, deadline);
+}
+
+}  // namespace forkrpc::internal

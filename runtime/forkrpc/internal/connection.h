@@ -1,0 +1,250 @@
+// connection.h: one socket between two processes, shared by every call on it. It sends
+// frames (one sendmsg each, serialised so packets never interleave), reads frames and
+// hands each to its Handler (the client's channel or the server's session), detects a
+// dead peer, and fails every call at once when the connection ends.
+//
+// There is no reader thread. A thread that waits for something on the connection (a
+// reply, a stream message, credit, work for a server thread) reads the socket itself
+// whenever no other thread is reading, and dispatches what it reads to whichever call
+// it belongs to. So a single caller sends its request and reads its own reply with no
+// thread hop, and many callers share the reading among themselves. A waiting thread
+// parks a target for its message in its CallState, and the reading thread parses
+// straight into it from the packet.
+#ifndef FORKRPC_INTERNAL_CONNECTION_H_
+#define FORKRPC_INTERNAL_CONNECTION_H_
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "forkrpc/internal/call_state.h"
+#include "forkrpc/internal/frame.h"
+#include "forkrpc/internal/hello.h"
+#include "forkrpc/peer_credentials.h"
+#include "forkrpc/socket_pair.h"
+#include "forkrpc/unique_fd.h"
+#include "google/protobuf/message_lite.h"
+
+namespace forkrpc::internal {
+
+// Something a dispatch asks a thread to run once it has stopped reading: a server
+// handler, say.
+using Work = absl::AnyInvocable<void()>;
+
+// The process at the other end, watched through a pidfd: it becomes readable when the
+// process exits, the only news of a dead peer over SOCK_DGRAM (unix(7)).
+struct PeerProcess {
+  UniqueFd pidfd;
+  // Our own child, whose end waitid(2) can read to say how it ended.
+  bool is_child = false;
+};
+
+struct ConnectionOptions {
+  // The largest serialized message this side sends or accepts.
+  int64_t max_message_size = 0;
+  // Announced in our hello by a helper whose setup failed.
+  absl::Status setup_error;
+  // How statuses name the peer ("helper calc (pid 4242)"); "peer" when empty.
+  std::string peer_name;
+  std::optional<PeerProcess> peer_process;
+};
+
+// One frame to send. The control message and the user message are serialized straight
+// into the packet.
+struct OutgoingFrame {
+  FrameType type = FrameType::kMessage;
+  uint8_t flags = 0;
+  uint32_t call_id = 0;
+  const google::protobuf::MessageLite* control = nullptr;
+  // Sent when set; CALL_START and STATUS frames get kFlagHasMessage for it.
+  const google::protobuf::MessageLite* message = nullptr;
+  absl::Span<const int> fds;
+};
+
+// Thread-safe.
+class Connection {
+ public:
+  // What the connection tells the side that owns it. Every method runs on the thread
+  // that read the frame or noticed the failure.
+  class Handler {
+   public:
+    virtual ~Handler() = default;
+    // A frame for a call; runs without mu() held. An error is a protocol violation and
+    // closes the connection. May leave in `work` something for the reading thread to
+    // run after it stops reading.
+    virtual absl::Status OnFrame(const Frame& frame, std::vector<UniqueFd> fds, Work* work) = 0;
+    // The peer said it is going away; runs without mu() held.
+    virtual void OnGoodbye(absl::string_view reason) = 0;
+    // The connection failed: end every call with `status`, without blocking and
+    // without running user code. Runs with mu() held, exactly once.
+    virtual void FailCalls(const absl::Status& status) = 0;
+    // Work a reading thread produced but cannot run itself, being inside a call.
+    virtual void Schedule(Work work) = 0;
+  };
+
+  enum class AwaitResult { kReady, kTimeout, kWork, kFailed };
+
+  // Takes over `socket`, which must be one end of an AF_UNIX SOCK_SEQPACKET or
+  // SOCK_DGRAM socketpair (INVALID_ARGUMENT otherwise).
+  static absl::StatusOr<std::unique_ptr<Connection>> Create(UniqueFd socket,
+                                                            ConnectionOptions options);
+  ~Connection();
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Sends our hello; from now on frames reach `handler`, which must outlive this.
+  absl::Status Start(Handler* handler);
+
+  // The lock that guards the connection's state and every CallState on it.
+  absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
+
+  // Blocks until `ready` holds (evaluated with mu() held), `deadline` passes, or the
+  // connection fails. Meanwhile the calling thread reads and dispatches frames whenever
+  // no other thread is reading and `wants_to_read` (evaluated with mu() held) allows.
+  // With `work` non-null, work a dispatch produces is handed back (kWork) instead of
+  // scheduled.
+  AwaitResult Await(absl::FunctionRef<bool()> ready, absl::Time deadline, Work* work = nullptr,
+                    absl::FunctionRef<bool()> wants_to_read = AlwaysTrue)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Waits for the peer's hello until `deadline`. Its setup error, if any, is returned.
+  absl::StatusOr<HelloInfo> AwaitPeerHello(absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Sends one frame, waiting for room in the socket until `deadline`. Fails with
+  // RESOURCE_EXHAUSTED when the message is over a limit (nothing is sent), and with the
+  // connection's failure once it has failed.
+  absl::Status Send(const OutgoingFrame& frame, absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Sends a small frame with no message and no descriptors without ever blocking: if
+  // the socket is full it is queued and sent as soon as there is room. For frames sent
+  // from places that must not wait (cancellation, a dispatching thread).
+  void SendControl(FrameType type, uint32_t call_id,
+                   const google::protobuf::MessageLite* control = nullptr)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Routes a received message to `call`: parsed straight into the target of a waiting
+  // reader, or queued. For Handler::OnFrame; errors are protocol errors.
+  absl::Status DeliverMessage(CallState& call, const Frame& frame, std::vector<UniqueFd> fds)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Reads the next message of `call` into `target`, waiting until `deadline`: true for
+  // a message; false when no more will come (the peer half-closed or the call ended);
+  // INTERNAL when the message does not parse; DEADLINE_EXCEEDED. Returns flow-control
+  // credit to the peer as messages are consumed.
+  absl::StatusOr<bool> ReadMessage(CallState& call, MessageTarget target, absl::Time deadline)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Sends a stream message on `call` once it has flow-control credit. FAILED_PRECONDITION
+  // if the call ended first.
+  absl::Status SendStreamMessage(CallState& call, OutgoingFrame frame, absl::Time deadline)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Ends the connection with `status` for the calls in flight; later calls get
+  // UNAVAILABLE. Says goodbye to the peer first when `say_goodbye`. Idempotent.
+  void Fail(const absl::Status& status, bool say_goodbye = false) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The status a call started now fails with, or OK while the connection works.
+  absl::Status FailureForNewCalls() const ABSL_LOCKS_EXCLUDED(mu_);
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+
+  // Wakes the thread reading, so it re-checks what it waits for (a call cancelled by
+  // another thread, say).
+  void WakeReader();
+
+  // The peer's credentials from its hello; zeros until it arrived.
+  PeerCredentials peer_credentials() const ABSL_LOCKS_EXCLUDED(mu_);
+  SocketType socket_type() const { return socket_type_; }
+  const std::string& peer_name() const { return options_.peer_name; }
+
+ private:
+  static bool AlwaysTrue() { return true; }
+
+  Connection(UniqueFd socket, SocketType type, uint32_t max_packet_size, UniqueFd wake,
+             ConnectionOptions options);
+
+  // A frame built into this thread's send buffer.
+  struct BuiltPacket {
+    char* data = nullptr;
+    size_t size = 0;
+    size_t message_size = 0;
+  };
+  // Builds `frame` into this thread's send buffer, checking the size limits.
+  absl::StatusOr<BuiltPacket> BuildPacket(const OutgoingFrame& frame);
+  // Sends a built packet in the send turn.
+  absl::Status SendBuilt(const BuiltPacket& packet, absl::Span<const int> fds,
+                         absl::Time deadline);
+  // Sends one packet, waiting for room until `deadline` and reading meanwhile if no
+  // one else is, so that two sides that both send cannot wedge each other.
+  absl::Status SendPacketWaiting(absl::Span<const iovec> data, absl::Span<const int> fds,
+                                 bool with_credentials, absl::Time deadline);
+  // Sends queued control packets while the socket has room. Caller holds the send turn.
+  void FlushControlQueue();
+  // Claims and releases the right to send (one sender at a time).
+  bool TakeSendTurn(absl::Time deadline) ABSL_LOCKS_EXCLUDED(send_mu_);
+  void ReleaseSendTurn() ABSL_LOCKS_EXCLUDED(send_mu_);
+  // Claims the reader role if it is free.
+  bool TryTakeReaderRole() ABSL_LOCKS_EXCLUDED(mu_);
+  void ReleaseReaderRole() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Reader-role holder only: waits until the socket is readable (or `deadline`), then
+  // receives and dispatches one packet.
+  void ReadOnce(absl::Time deadline, Work* work);
+  // Reader-role holder only: receives one packet if one is there, and dispatches it.
+  void ReceiveAndDispatch(Work* work);
+  void Dispatch(size_t size, std::vector<UniqueFd> fds, const std::optional<ucred>& credentials,
+                Work* work);
+  absl::Status AcceptHello(const Frame& frame, const std::optional<ucred>& credentials);
+  // The peer is gone: work out how it ended (briefly waiting on its pidfd) and fail.
+  void PeerGone();
+  absl::Status DescribePeerEnd();
+  void DrainWake();
+
+  const UniqueFd socket_;
+  const SocketType socket_type_;
+  const uint32_t max_packet_size_;  // the largest packet we send
+  const UniqueFd wake_;             // eventfd that interrupts the reader's poll
+  ConnectionOptions options_;
+  Handler* handler_ = nullptr;
+
+  // Used only by the holder of the reader role. The buffer is sized by the peer's hello
+  // and left uninitialised, so its pages cost memory only once a packet fills them.
+  std::unique_ptr<char[]> receive_buffer_;
+  size_t receive_capacity_ = 0;
+  bool hello_received_ = false;
+  bool expect_data_ = false;  // the last receive found a packet: try again before polling
+  std::atomic<int64_t> peer_max_message_size_{0};  // 0 until the peer's hello
+
+  std::atomic<bool> failed_{false};
+
+  mutable absl::Mutex mu_;
+  bool reader_active_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<HelloInfo> peer_hello_ ABSL_GUARDED_BY(mu_);
+  PeerCredentials peer_credentials_ ABSL_GUARDED_BY(mu_);
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  absl::Status failure_for_new_calls_ ABSL_GUARDED_BY(mu_);
+
+  // Separate from mu_ so that senders never wait behind readers' bookkeeping.
+  absl::Mutex send_mu_;
+  bool sending_ ABSL_GUARDED_BY(send_mu_) = false;
+  std::vector<std::string> control_queue_ ABSL_GUARDED_BY(send_mu_);
+  std::atomic<bool> control_queued_{false};
+};
+
+}  // namespace forkrpc::internal
+
+#endif  // FORKRPC_INTERNAL_CONNECTION_H_

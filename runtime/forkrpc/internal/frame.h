@@ -1,0 +1,51 @@
+// frame.h: encoding and checking frame headers. Pure functions over bytes: no I/O, no
+// allocation, and every byte from the peer is checked here before anything uses it
+// (tests/fuzz/frame_fuzz.cc feeds it garbage).
+#ifndef FORKRPC_INTERNAL_FRAME_H_
+#define FORKRPC_INTERNAL_FRAME_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "forkrpc/internal/frame_format.h"
+
+namespace forkrpc::internal {
+
+// The fixed header of one frame, decoded.
+struct FrameHeader {
+  FrameType type = FrameType::kMessage;
+  uint8_t flags = 0;
+  uint16_t fd_count = 0;
+  uint32_t call_id = 0;
+  uint32_t control_length = 0;
+  uint32_t message_length = 0;
+
+  bool has(uint8_t flag) const { return (flags & flag) != 0; }
+};
+
+// One frame as it sits in a received packet; the views point into that packet.
+struct Frame {
+  FrameHeader header;
+  absl::string_view control;
+  // The message bytes when the message is in line; empty when out of line.
+  absl::string_view message;
+  // Whether the frame carries a message at all (a MESSAGE frame, or HAS_MESSAGE).
+  bool has_message = false;
+};
+
+// Writes `header` into the first kFrameHeaderSize bytes of `out`.
+void EncodeFrameHeader(const FrameHeader& header, char* out);
+
+// A human-readable frame type ("CALL_START"), or "type 77" for an unknown one.
+const char* FrameTypeName(FrameType type);
+
+// Decodes and checks the frame in `packet`, which arrived with `fds_received`
+// descriptors. Any violation is INTERNAL with a message starting "protocol error: "
+// that names the field, its value and the rule it broke.
+absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, size_t fds_received);
+
+}  // namespace forkrpc::internal
+
+#endif  // FORKRPC_INTERNAL_FRAME_H_

@@ -1,0 +1,339 @@
+#include "forkrpc/internal/server_session.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "forkrpc/internal/control_codec.h"
+#include "forkrpc/internal/server_context_access.h"
+#include "forkrpc/wire.pb.h"
+
+namespace forkrpc::internal {
+namespace {
+
+absl::Status ProtocolError(absl::string_view what) {
+  return absl::InternalError(absl::StrCat("protocol error: ", what));
+}
+
+// Why `method` has no route: gRPC's distinction between an unknown service and an
+// unknown method, both UNIMPLEMENTED.
+absl::Status NoRoute(const std::string& method, const RouteMap& routes) {
+  absl::string_view name = method;
+  size_t slash = name.rfind('/');
+  absl::string_view service = slash == absl::string_view::npos || slash == 0
+                                  ? name
+                                  : name.substr(1, slash - 1);
+  for (const auto& [full_name, route] : routes) {
+    if (route.service->service_name() == service) {
+      return absl::UnimplementedError(absl::StrCat("unknown method ", method, ": service ",
+                                                   service, " has no such method"));
+    }
+  }
+  return absl::UnimplementedError(
+      absl::StrCat("unknown method ", method, ": no service ", service, " is registered"));
+}
+
+}  // namespace
+
+ServerSession::ServerSession(std::unique_ptr<Connection> connection, const RouteMap& routes,
+                             int max_threads)
+    : connection_(std::move(connection)), routes_(routes), max_threads_(max_threads) {}
+
+ServerSession::~ServerSession() = default;
+
+// --- the thread pool -----------------------------------------------------------------
+
+absl::Status ServerSession::Run() {
+  PoolThread();
+  // The pool no longer grows once done_ is set; wait for every thread to leave.
+  for (;;) {
+    std::vector<std::thread> threads;
+    {
+      absl::MutexLock lock(&connection_->mu());
+      if (threads_.empty()) return end_status_;
+      threads.swap(threads_);
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+}
+
+void ServerSession::PoolThread() {
+  for (;;) {
+    Work work;
+    {
+      absl::MutexLock lock(&connection_->mu());
+      if (!work_queue_.empty()) {
+        work = std::move(work_queue_.front());
+        work_queue_.erase(work_queue_.begin());
+        EnsureReader();
+      } else if (done_) {
+        return;
+      } else {
+        ++idle_threads_;
+      }
+    }
+    if (!work) {
+      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
+        return !work_queue_.empty() || done_;
+      };
+      Connection::AwaitResult result =
+          connection_->Await(has_work, absl::InfiniteFuture(), &work);
+      absl::MutexLock lock(&connection_->mu());
+      --idle_threads_;
+      if (result == Connection::AwaitResult::kFailed) done_ = true;
+      if (!work) continue;
+      EnsureReader();
+    }
+    work();
+  }
+}
+
+void ServerSession::EnsureReader() {
+  if (idle_threads_ > 0 || done_) return;
+  if (static_cast<int>(threads_.size()) + 1 >= max_threads_) return;
+  threads_.emplace_back([this] { PoolThread(); });
+}
+
+void ServerSession::Schedule(Work work) {
+  absl::MutexLock lock(&connection_->mu());
+  work_queue_.push_back(std::move(work));
+  EnsureReader();
+}
+
+// --- frames from the client ----------------------------------------------------------
+
+absl::Status ServerSession::OnFrame(const Frame& frame, std::vector<UniqueFd> fds, Work* work) {
+  switch (frame.header.type) {
+    case FrameType::kCallStart:
+      return OnCallStart(frame, std::move(fds), work);
+    case FrameType::kMessage: {
+      std::shared_ptr<ServerCall> call;
+      {
+        absl::MutexLock lock(&connection_->mu());
+        absl::StatusOr<std::shared_ptr<ServerCall>> found = FindCall(frame);
+        if (!found.ok() || *found == nullptr) return found.status();
+        call = *std::move(found);
+      }
+      return connection_->DeliverMessage(*call, frame, std::move(fds));
+    }
+    case FrameType::kHalfClose:
+    case FrameType::kCancel: {
+      absl::MutexLock lock(&connection_->mu());
+      absl::StatusOr<std::shared_ptr<ServerCall>> found = FindCall(frame);
+      if (!found.ok() || *found == nullptr) return found.status();
+      ServerCall& call = **found;
+      if (frame.header.type == FrameType::kHalfClose) {
+        call.inbound_closed = true;
+      } else {
+        call.ended = true;
+        ServerContextAccess::Cancel(call.context());
+      }
+      return absl::OkStatus();
+    }
+    case FrameType::kCredit: {
+      wire::Credit credit;
+      if (!credit.ParseFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
+        return ProtocolError("CREDIT control section does not parse");
+      }
+      absl::MutexLock lock(&connection_->mu());
+      absl::StatusOr<std::shared_ptr<ServerCall>> found = FindCall(frame);
+      if (!found.ok() || *found == nullptr) return found.status();
+      return (*found)->send_credit.Grant(credit.bytes());
+    }
+    default:
+      return ProtocolError(
+          absl::StrCat("client sent a ", FrameTypeName(frame.header.type), " frame"));
+  }
+}
+
+absl::StatusOr<std::shared_ptr<ServerCall>> ServerSession::FindCall(const Frame& frame) {
+  uint32_t id = frame.header.call_id;
+  CallState* call = calls_.Find(id);
+  if (call == nullptr) {
+    if (calls_.WasUsed(id)) return nullptr;  // the call ended here a moment ago
+    return ProtocolError(absl::StrCat(FrameTypeName(frame.header.type), " frame for call id ",
+                                      id, ", which was never started"));
+  }
+  if (frame.header.type == FrameType::kMessage && !call->streaming()) {
+    return ProtocolError(absl::StrCat("MESSAGE frame on unary call ", id));
+  }
+  return std::static_pointer_cast<ServerCall>(call->shared_from_this());
+}
+
+absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd> fds,
+                                        Work* work) {
+  uint32_t id = frame.header.call_id;
+  wire::CallStart start;
+  if (!start.ParseFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
+    return ProtocolError("CALL_START control section does not parse");
+  }
+  if (start.timeout_nanos() < 0) {
+    return ProtocolError(absl::StrCat("CALL_START with negative timeout ", start.timeout_nanos()));
+  }
+  Metadata metadata;
+  absl::Status status = DecodeMetadata(start.metadata(), &metadata);
+  if (!status.ok()) return status;
+  bool shutting_down;
+  {
+    absl::MutexLock lock(&connection_->mu());
+    if (!calls_.Admit(id)) {
+      return ProtocolError(absl::StrCat("CALL_START reuses call id ", id));
+    }
+    shutting_down = shutting_down_;
+  }
+  auto route = routes_.find(start.method());
+  if (route == routes_.end()) {
+    Refuse(id, NoRoute(start.method(), routes_));
+    return absl::OkStatus();
+  }
+  if (shutting_down) {
+    Refuse(id, absl::UnavailableError("server is shutting down"));
+    return absl::OkStatus();
+  }
+  const MethodHandler& handler = *route->second.handler;
+  RpcKind kind = handler.method().kind;
+  bool single_request = kind == RpcKind::kUnary || kind == RpcKind::kServerStreaming;
+  if (single_request && (!frame.has_message || !frame.header.has(kFlagEndOfStream))) {
+    return ProtocolError(absl::StrCat("CALL_START of ", RpcKindName(kind), " call ",
+                                      start.method(), " lacks its request"));
+  }
+  absl::Time deadline = start.timeout_nanos() > 0
+                            ? absl::Now() + absl::Nanoseconds(start.timeout_nanos())
+                            : absl::InfiniteFuture();
+  std::unique_ptr<ServerContext> context = ServerContextAccess::Make(
+      start.method(), deadline, std::move(metadata), connection_->peer_credentials(),
+      single_request ? std::move(fds) : std::vector<UniqueFd>());
+  auto call = std::make_shared<ServerCall>(id, handler, *route->second.service, *this,
+                                           *connection_, std::move(context));
+  if (single_request) {
+    std::unique_ptr<google::protobuf::MessageLite> request = handler.NewRequest();
+    if (!request->ParseFromArray(frame.message.data(), static_cast<int>(frame.message.size()))) {
+      Refuse(id, absl::InternalError(
+                     absl::StrCat("request of ", start.method(), " does not parse")));
+      return absl::OkStatus();
+    }
+    call->set_request(std::move(request));
+    call->inbound_closed = true;  // not shared yet: no lock needed
+  }
+  {
+    absl::MutexLock lock(&connection_->mu());
+    calls_.Insert(call);
+    ++running_calls_;
+  }
+  if (!single_request && frame.has_message) {
+    status = connection_->DeliverMessage(*call, frame, std::move(fds));
+    if (!status.ok()) return status;
+  } else if (!single_request && frame.header.has(kFlagEndOfStream)) {
+    absl::MutexLock lock(&connection_->mu());
+    call->inbound_closed = true;
+  }
+  *work = [call] { call->Run(); };
+  return absl::OkStatus();
+}
+
+void ServerSession::Refuse(uint32_t id, const absl::Status& status) {
+  wire::CallStatus proto;
+  EncodeStatus(status, &proto);
+  connection_->SendControl(FrameType::kStatus, id, &proto);
+}
+
+void ServerSession::OnGoodbye(absl::string_view reason) {
+  connection_->Fail(absl::UnavailableError(absl::StrCat("client closed the channel: ", reason)));
+}
+
+void ServerSession::FailCalls(const absl::Status& status) {
+  // The peer leaving, or our own shutdown, ends serving normally; a broken protocol
+  // is the session's result.
+  if (status.code() == absl::StatusCode::kInternal) end_status_ = status;
+  done_ = true;
+  for (std::shared_ptr<CallState>& state : calls_.TakeAll()) {
+    auto& call = static_cast<ServerCall&>(*state);
+    call.ended = true;
+    ServerContextAccess::Cancel(call.context());
+  }
+}
+
+// --- the end of calls and of the session ---------------------------------------------
+
+void ServerSession::FinishCall(ServerCall& call, absl::Status status,
+                               const google::protobuf::MessageLite* response) {
+  bool answer;
+  {
+    absl::MutexLock lock(&connection_->mu());
+    calls_.Remove(call.id());
+    --running_calls_;
+    answer = !call.ended;
+    call.ended = true;
+  }
+  // A cancelled call's client has stopped listening: its answer is not sent.
+  if (!answer || call.context().IsCancelled()) return;
+  ServerContext& context = call.context();
+  wire::CallStatus proto;
+  absl::Status metadata = absl::OkStatus();
+  if (!call.headers_sent()) {
+    metadata = EncodeMetadata(ServerContextAccess::initial_metadata(context),
+                              proto.mutable_initial_metadata());
+  }
+  if (metadata.ok()) {
+    metadata = EncodeMetadata(ServerContextAccess::trailing_metadata(context),
+                              proto.mutable_trailing_metadata());
+  }
+  if (!metadata.ok()) {
+    proto.Clear();
+    status = absl::InternalError(absl::StrCat("server ", metadata.message()));
+  }
+  EncodeStatus(status, &proto);
+  std::vector<UniqueFd>& fds = ServerContextAccess::response_fds(context);
+  std::vector<int> raw;
+  raw.reserve(fds.size());
+  for (const UniqueFd& fd : fds) raw.push_back(fd.get());
+  OutgoingFrame frame;
+  frame.type = FrameType::kStatus;
+  frame.call_id = call.id();
+  frame.control = &proto;
+  frame.message = status.ok() ? response : nullptr;
+  frame.fds = raw;
+  absl::Status sent = connection_->Send(frame, context.deadline());
+  fds.clear();
+  if (sent.code() == absl::StatusCode::kResourceExhausted) {
+    // The response could not be sent; the client learns why instead.
+    wire::CallStatus refusal;
+    EncodeStatus(absl::ResourceExhaustedError(absl::StrCat(
+                     "response of ", context.method(), ": ", sent.message())),
+                 &refusal);
+    frame.control = &refusal;
+    frame.message = nullptr;
+    frame.fds = {};
+    connection_->Send(frame, context.deadline()).IgnoreError();
+  }
+}
+
+void ServerSession::Shutdown(absl::Time deadline) {
+  {
+    absl::MutexLock lock(&connection_->mu());
+    shutting_down_ = true;
+  }
+  wire::Goodbye goodbye;
+  goodbye.set_reason("server shutting down");
+  connection_->SendControl(FrameType::kGoodbye, 0, &goodbye);
+  std::vector<uint32_t> cancelled;
+  {
+    absl::MutexLock lock(&connection_->mu());
+    auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
+      return running_calls_ == 0 || done_;
+    };
+    connection_->mu().AwaitWithDeadline(absl::Condition(&drained), deadline);
+    for (std::shared_ptr<CallState>& state : calls_.TakeAll()) {
+      auto& call = static_cast<ServerCall&>(*state);
+      if (call.ended) continue;
+      call.ended = true;
+      ServerContextAccess::Cancel(call.context());
+      cancelled.push_back(call.id());
+    }
+  }
+  for (uint32_t id : cancelled) {
+    Refuse(id, absl::UnavailableError("server shut down before the call finished"));
+  }
+  connection_->Fail(absl::UnavailableError("server shut down"));
+}
+
+}  // namespace forkrpc::internal

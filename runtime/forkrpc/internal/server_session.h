@@ -1,0 +1,90 @@
+// server_session.h: a Server serving one connection. It turns CALL_START frames into
+// ServerCalls, routes the client's later frames to them, and runs handlers on a pool
+// of threads that grows on demand up to ServerOptions::max_threads. Pool threads take
+// turns reading the socket (connection.h); the one that reads a new call stops reading,
+// lets an idle thread take over, and runs the handler itself, so a call costs no
+// thread hop, and a slow handler never keeps the others from being read.
+#ifndef FORKRPC_INTERNAL_SERVER_SESSION_H_
+#define FORKRPC_INTERNAL_SERVER_SESSION_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "forkrpc/internal/call_table.h"
+#include "forkrpc/internal/connection.h"
+#include "forkrpc/internal/server_call.h"
+#include "forkrpc/service.h"
+
+namespace forkrpc::internal {
+
+// A registered method and the service that implements it.
+struct Route {
+  const MethodHandler* handler = nullptr;
+  Service* service = nullptr;
+};
+using RouteMap = absl::flat_hash_map<std::string, Route>;
+
+// The routes of a Server, by full method name.
+struct RouteTable {
+  RouteMap routes;
+};
+
+// Thread-safe.
+class ServerSession final : public Connection::Handler {
+ public:
+  // `routes` must outlive the session.
+  ServerSession(std::unique_ptr<Connection> connection, const RouteMap& routes, int max_threads);
+  ~ServerSession() override;
+
+  // Serves on the calling thread and the pool until the peer closes, Shutdown ends the
+  // session, or the peer breaks the protocol; returns once every handler has returned.
+  // OK unless the protocol was broken.
+  absl::Status Run();
+
+  // Stops taking calls, waits until `deadline` for the running ones, then cancels those
+  // left (their clients get UNAVAILABLE) and closes the connection.
+  void Shutdown(absl::Time deadline);
+
+  // Sends the status (and the response, if any) of `call` unless it was cancelled, and
+  // forgets the call. Handler thread.
+  void FinishCall(ServerCall& call, absl::Status status,
+                  const google::protobuf::MessageLite* response);
+
+  absl::Status OnFrame(const Frame& frame, std::vector<UniqueFd> fds, Work* work) override;
+  void OnGoodbye(absl::string_view reason) override;
+  void FailCalls(const absl::Status& status) override;
+  void Schedule(Work work) override;
+
+ private:
+  absl::Status OnCallStart(const Frame& frame, std::vector<UniqueFd> fds, Work* work);
+  // Answers call `id` with `status` at once, from the reading thread.
+  void Refuse(uint32_t id, const absl::Status& status);
+  // The call `frame` is for, or null when it ended already; an error for an unused id.
+  absl::StatusOr<std::shared_ptr<ServerCall>> FindCall(const Frame& frame)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
+  void PoolThread();
+  // Makes sure a thread is free to read while the caller runs a handler.
+  void EnsureReader() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
+
+  const std::unique_ptr<Connection> connection_;
+  const RouteMap& routes_;
+  const int max_threads_;
+
+  CallTable calls_ ABSL_GUARDED_BY(connection_->mu());
+  std::vector<Work> work_queue_ ABSL_GUARDED_BY(connection_->mu());
+  std::vector<std::thread> threads_ ABSL_GUARDED_BY(connection_->mu());
+  int idle_threads_ ABSL_GUARDED_BY(connection_->mu()) = 0;
+  int running_calls_ ABSL_GUARDED_BY(connection_->mu()) = 0;
+  bool shutting_down_ ABSL_GUARDED_BY(connection_->mu()) = false;
+  bool done_ ABSL_GUARDED_BY(connection_->mu()) = false;
+  absl::Status end_status_ ABSL_GUARDED_BY(connection_->mu());
+};
+
+}  // namespace forkrpc::internal
+
+#endif  // FORKRPC_INTERNAL_SERVER_SESSION_H_

@@ -1,0 +1,461 @@
+#include "forkrpc/internal/socket_channel.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "forkrpc/internal/check.h"
+#include "forkrpc/internal/client_context_access.h"
+#include "forkrpc/internal/client_stream.h"
+#include "forkrpc/internal/control_codec.h"
+#include "forkrpc/internal/errno_status.h"
+
+namespace forkrpc::internal {
+namespace {
+
+absl::Status ProtocolError(absl::string_view what) {
+  return absl::InternalError(absl::StrCat("protocol error: ", what));
+}
+
+absl::Status DeadlinePassed(const RpcMethod& method) {
+  return absl::DeadlineExceededError(
+      absl::StrCat("call ", method.full_name, " passed its deadline"));
+}
+
+// Set on the pump thread when a completion it ran destroyed the channel, so the pump
+// leaves without touching it again.
+thread_local bool t_pump_channel_destroyed = false;
+
+}  // namespace
+
+void ClientCall::Cancel() {
+  if (std::shared_ptr<SocketChannel> channel = channel_.lock()) {
+    channel->EndLocally(*this, absl::CancelledError("cancelled by the client"),
+                        /*tell_server=*/true);
+  }
+}
+
+absl::StatusOr<std::shared_ptr<SocketChannel>> SocketChannel::Create(
+    UniqueFd socket, ChannelOptions options, std::optional<PeerProcess> peer) {
+  ConnectionOptions connection_options;
+  connection_options.max_message_size = options.max_message_size;
+  connection_options.peer_name = options.peer_name;
+  connection_options.peer_process = std::move(peer);
+  absl::StatusOr<std::unique_ptr<Connection>> connection =
+      Connection::Create(std::move(socket), std::move(connection_options));
+  if (!connection.ok()) return Annotate(connection.status(), "create channel");
+  std::shared_ptr<SocketChannel> channel(
+      new SocketChannel(*std::move(connection), std::move(options)));
+  absl::Status started = channel->connection_->Start(channel.get());
+  if (!started.ok()) return Annotate(started, "create channel");
+  return channel;
+}
+
+SocketChannel::SocketChannel(std::unique_ptr<Connection> connection, ChannelOptions options)
+    : connection_(std::move(connection)), options_(std::move(options)) {}
+
+SocketChannel::~SocketChannel() {
+  connection_->Fail(absl::UnavailableError("channel destroyed while the call was in flight"),
+                    /*say_goodbye=*/true);
+  bool on_pump = false;
+  {
+    absl::MutexLock lock(&connection_->mu());
+    stopping_ = true;
+    on_pump = pump_started_ && pump_.get_id() == std::this_thread::get_id();
+  }
+  connection_->WakeReader();
+  if (on_pump) {
+    // A completion dropped the last reference. Run the rest here, the pump's thread.
+    pump_.detach();
+    t_pump_channel_destroyed = true;
+    std::vector<Completion> rest;
+    {
+      absl::MutexLock lock(&connection_->mu());
+      rest.swap(completions_);
+    }
+    RunCompletions(std::move(rest));
+  } else if (pump_.joinable()) {
+    pump_.join();
+  }
+}
+
+void SocketChannel::Close() {
+  connection_->Fail(absl::UnavailableError("channel closed"), /*say_goodbye=*/true);
+}
+
+absl::Status SocketChannel::AwaitHello(absl::Time deadline) {
+  return connection_->AwaitPeerHello(deadline).status();
+}
+
+// --- starting and ending calls -------------------------------------------------------
+
+absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
+    const RpcMethod& method, ClientContext& context, MessageTarget response_target,
+    absl::AnyInvocable<void(absl::Status)>* done, wire::CallStart* start) {
+  if (!ClientContextAccess::MarkStarted(context)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("call ", method.full_name,
+                     ": the ClientContext was used for a call already; use one per call"));
+  }
+  absl::Time deadline = ClientContextAccess::ResolveDeadline(context, options_.default_timeout);
+  absl::Status status = EncodeMetadata(ClientContextAccess::metadata(context),
+                                       start->mutable_metadata());
+  if (!status.ok()) return Annotate(status, absl::StrCat("call ", method.full_name));
+  if (ClientContextAccess::cancelled(context)) {
+    return absl::CancelledError(absl::StrCat("call ", method.full_name, " cancelled before it started"));
+  }
+  if (absl::Now() >= deadline) return DeadlinePassed(method);
+  start->set_method(method.full_name);
+  if (deadline != absl::InfiniteFuture()) {
+    start->set_timeout_nanos(
+        std::max<int64_t>(1, absl::ToInt64Nanoseconds(deadline - absl::Now())));
+  }
+
+  std::shared_ptr<ClientCall> call;
+  {
+    absl::MutexLock lock(&connection_->mu());
+    if (connection_->failed()) {
+      // Outside the lock below; FailureForNewCalls takes it.
+    } else if (goodbye_.has_value()) {
+      return absl::UnavailableError(
+          absl::StrCat(connection_->peer_name(), " is going away: ", *goodbye_));
+    } else {
+      call = std::make_shared<ClientCall>(calls_.NextId(), method, deadline, weak_from_this());
+      call->response_target = response_target;
+      if (done != nullptr) {
+        call->done = std::move(*done);
+        call->context = &context;
+        ++async_pending_;
+        if (deadline != absl::InfiniteFuture()) {
+          async_deadlines_.emplace(deadline, call);
+          if (deadline < pump_deadline_) pump_recheck_ = true;
+        }
+      }
+      calls_.Insert(call);
+    }
+  }
+  if (call == nullptr) return connection_->FailureForNewCalls();
+  if (!ClientContextAccess::Bind(context, call)) {
+    EndLocally(*call, absl::CancelledError("cancelled by the client"), /*tell_server=*/false);
+  }
+  return call;
+}
+
+absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& context,
+                                          const wire::CallStart& start,
+                                          const google::protobuf::MessageLite* message,
+                                          bool end_of_stream) {
+  std::vector<UniqueFd>& fds = ClientContextAccess::request_fds(context);
+  std::vector<int> raw;
+  raw.reserve(fds.size());
+  for (const UniqueFd& fd : fds) raw.push_back(fd.get());
+  OutgoingFrame frame;
+  frame.type = FrameType::kCallStart;
+  frame.flags = end_of_stream ? kFlagEndOfStream : 0;
+  frame.call_id = call.id();
+  frame.control = &start;
+  frame.message = message;
+  frame.fds = raw;
+  absl::Status status = connection_->Send(frame, call.deadline);
+  // Sent or not, the descriptors were the call's to give away.
+  fds.clear();
+  if (status.code() == absl::StatusCode::kDeadlineExceeded) return DeadlinePassed(call.method);
+  return status;
+}
+
+void SocketChannel::EndCall(ClientCall& call, absl::Status status) {
+  call.ended = true;
+  call.status = std::move(status);
+  if (call.done) {
+    completions_.push_back(Completion{std::static_pointer_cast<ClientCall>(call.shared_from_this()),
+                                      call.context, std::move(call.done), absl::OkStatus()});
+    --async_pending_;
+  }
+}
+
+void SocketChannel::EndLocally(ClientCall& call, absl::Status status, bool tell_server) {
+  {
+    absl::MutexLock lock(&connection_->mu());
+    auto delivered = [&call]() { return !call.delivering; };
+    connection_->mu().Await(absl::Condition(&delivered));
+    if (call.ended) return;
+    std::shared_ptr<CallState> keep = calls_.Remove(call.id());
+    EndCall(call, std::move(status));
+  }
+  if (tell_server) connection_->SendControl(FrameType::kCancel, call.id());
+  // The reader may be waiting for this very call.
+  connection_->WakeReader();
+}
+
+absl::Status SocketChannel::AwaitEnd(ClientCall& call) {
+  auto ended = [&call]() { return call.ended; };
+  connection_->Await(ended, call.deadline);
+  EndLocally(call, DeadlinePassed(call.method), /*tell_server=*/true);
+  return call.status;
+}
+
+void SocketChannel::FinishContext(ClientCall& call, ClientContext& context) {
+  ClientContextAccess::Unbind(context);
+  absl::MutexLock lock(&connection_->mu());
+  ClientContextAccess::SetServerMetadata(context, std::move(call.initial_metadata),
+                                         std::move(call.trailing_metadata));
+}
+
+// --- the four call kinds -------------------------------------------------------------
+
+absl::Status SocketChannel::Call(const RpcMethod& method, ClientContext& context,
+                                 const google::protobuf::MessageLite& request,
+                                 google::protobuf::MessageLite* response) {
+  wire::CallStart start;
+  absl::StatusOr<std::shared_ptr<ClientCall>> call = StartCall(
+      method, context, MessageTarget{response, ClientContextAccess::response_fds(context)},
+      nullptr, &start);
+  if (!call.ok()) return call.status();
+  ClientCall& started = **call;
+  absl::Status sent = SendCallStart(started, context, start, &request, /*end_of_stream=*/true);
+  if (!sent.ok()) EndLocally(started, sent, /*tell_server=*/false);
+  absl::Status status = AwaitEnd(started);
+  FinishContext(started, context);
+  return status;
+}
+
+void SocketChannel::CallAsync(const RpcMethod& method, ClientContext& context,
+                              const google::protobuf::MessageLite& request,
+                              google::protobuf::MessageLite* response,
+                              absl::AnyInvocable<void(absl::Status)> done) {
+  StartPumpIfNeeded();
+  wire::CallStart start;
+  absl::StatusOr<std::shared_ptr<ClientCall>> call = StartCall(
+      method, context, MessageTarget{response, ClientContextAccess::response_fds(context)},
+      &done, &start);
+  if (!call.ok()) {
+    // `done` never runs inside the call that started it: the pump runs it.
+    absl::MutexLock lock(&connection_->mu());
+    completions_.push_back(Completion{nullptr, nullptr, std::move(done), call.status()});
+    return;
+  }
+  absl::Status sent = SendCallStart(**call, context, start, &request, /*end_of_stream=*/true);
+  if (!sent.ok()) EndLocally(**call, sent, /*tell_server=*/false);
+  connection_->WakeReader();
+}
+
+std::unique_ptr<GenericClientStream> SocketChannel::StartStream(
+    const RpcMethod& method, ClientContext& context, const google::protobuf::MessageLite* request,
+    google::protobuf::MessageLite* response) {
+  wire::CallStart start;
+  MessageTarget target;
+  if (response != nullptr) target = {response, ClientContextAccess::response_fds(context)};
+  absl::StatusOr<std::shared_ptr<ClientCall>> call =
+      StartCall(method, context, target, nullptr, &start);
+  if (!call.ok()) return std::make_unique<ClientStream>(call.status());
+  bool half_closed = request != nullptr;
+  absl::Status sent = SendCallStart(**call, context, start, request, half_closed);
+  if (!sent.ok()) EndLocally(**call, sent, /*tell_server=*/false);
+  return std::make_unique<ClientStream>(shared_from_this(), *std::move(call), context,
+                                        half_closed);
+}
+
+// --- frames from the server ----------------------------------------------------------
+
+absl::Status SocketChannel::OnFrame(const Frame& frame, std::vector<UniqueFd> fds, Work*) {
+  switch (frame.header.type) {
+    case FrameType::kStatus:
+      return OnStatus(frame, std::move(fds));
+    case FrameType::kMessage:
+      return OnMessage(frame, std::move(fds));
+    case FrameType::kCredit:
+      return OnCredit(frame);
+    default:
+      return ProtocolError(
+          absl::StrCat("server sent a ", FrameTypeName(frame.header.type), " frame"));
+  }
+}
+
+absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::FindCall(const Frame& frame) {
+  uint32_t id = frame.header.call_id;
+  CallState* call = calls_.Find(id);
+  if (call == nullptr) {
+    if (calls_.WasUsed(id)) return nullptr;  // ended here a moment ago
+    return ProtocolError(absl::StrCat(FrameTypeName(frame.header.type),
+                                      " frame for call id ", id, ", which was never started"));
+  }
+  return std::static_pointer_cast<ClientCall>(call->shared_from_this());
+}
+
+absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> fds) {
+  wire::CallStatus proto;
+  if (!proto.ParseFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
+    return ProtocolError("STATUS control section does not parse");
+  }
+  absl::Status status = DecodeStatus(proto);
+  Metadata initial, trailing;
+  absl::Status metadata = DecodeMetadata(proto.initial_metadata(), &initial);
+  if (metadata.ok()) metadata = DecodeMetadata(proto.trailing_metadata(), &trailing);
+  if (!metadata.ok()) return metadata;
+
+  std::shared_ptr<ClientCall> call;
+  MessageTarget target;
+  {
+    absl::MutexLock lock(&connection_->mu());
+    absl::StatusOr<std::shared_ptr<ClientCall>> found = FindCall(frame);
+    if (!found.ok() || *found == nullptr) return found.status();
+    call = *std::move(found);
+    if (frame.has_message && call->response_target.message == nullptr) {
+      return ProtocolError(absl::StrCat("STATUS of ", RpcKindName(call->method.kind), " call ",
+                                        call->method.full_name, " carries a message"));
+    }
+    calls_.Remove(call->id());
+    if (!call->initial_metadata_received) call->initial_metadata = std::move(initial);
+    call->trailing_metadata = std::move(trailing);
+    if (status.ok() && call->response_target.message != nullptr) {
+      if (frame.has_message) {
+        target = call->response_target;
+        call->delivering = true;
+      } else {
+        status = absl::InternalError(absl::StrCat("server answered ", call->method.full_name,
+                                                  " with OK but no response"));
+      }
+    }
+    if (target.message == nullptr) {
+      EndCall(*call, std::move(status));
+      return absl::OkStatus();
+    }
+  }
+  // The caller is parked until `delivering` clears: parse straight into its response.
+  if (target.fds != nullptr) {
+    for (UniqueFd& fd : fds) target.fds->push_back(std::move(fd));
+  }
+  bool parsed =
+      target.message->ParseFromArray(frame.message.data(), static_cast<int>(frame.message.size()));
+  if (!parsed) {
+    status = absl::InternalError(
+        absl::StrCat("response of ", call->method.full_name, " does not parse"));
+  }
+  absl::MutexLock lock(&connection_->mu());
+  call->delivering = false;
+  EndCall(*call, std::move(status));
+  return absl::OkStatus();
+}
+
+absl::Status SocketChannel::OnMessage(const Frame& frame, std::vector<UniqueFd> fds) {
+  std::shared_ptr<ClientCall> call;
+  {
+    absl::MutexLock lock(&connection_->mu());
+    absl::StatusOr<std::shared_ptr<ClientCall>> found = FindCall(frame);
+    if (!found.ok() || *found == nullptr) return found.status();
+    call = *std::move(found);
+    if (call->method.kind == RpcKind::kUnary || call->method.kind == RpcKind::kClientStreaming) {
+      return ProtocolError(absl::StrCat("MESSAGE frame on ", RpcKindName(call->method.kind),
+                                        " call ", call->method.full_name));
+    }
+    if (frame.header.has(kFlagEndOfStream)) {
+      return ProtocolError("server half-closed a call; only STATUS ends one");
+    }
+    if (!frame.control.empty() && !call->initial_metadata_received) {
+      wire::ServerHeaders headers;
+      if (!headers.ParseFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
+        return ProtocolError("MESSAGE headers do not parse");
+      }
+      absl::Status status = DecodeMetadata(headers.initial_metadata(), &call->initial_metadata);
+      if (!status.ok()) return status;
+      call->initial_metadata_received = true;
+    }
+  }
+  return connection_->DeliverMessage(*call, frame, std::move(fds));
+}
+
+absl::Status SocketChannel::OnCredit(const Frame& frame) {
+  wire::Credit credit;
+  if (!credit.ParseFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
+    return ProtocolError("CREDIT control section does not parse");
+  }
+  absl::MutexLock lock(&connection_->mu());
+  absl::StatusOr<std::shared_ptr<ClientCall>> found = FindCall(frame);
+  if (!found.ok() || *found == nullptr) return found.status();
+  return (*found)->send_credit.Grant(credit.bytes());
+}
+
+void SocketChannel::OnGoodbye(absl::string_view reason) {
+  absl::MutexLock lock(&connection_->mu());
+  goodbye_ = std::string(reason);
+}
+
+void SocketChannel::FailCalls(const absl::Status& status) {
+  for (std::shared_ptr<CallState>& call : calls_.TakeAll()) {
+    EndCall(static_cast<ClientCall&>(*call), status);
+  }
+}
+
+void SocketChannel::Schedule(Work work) {
+  // Dispatching on the client produces no work; completions go to the pump instead.
+  FORKRPC_CHECK(false);
+}
+
+// --- the pump: async completions and deadlines ----------------------------------------
+
+void SocketChannel::StartPumpIfNeeded() {
+  absl::MutexLock lock(&connection_->mu());
+  if (pump_started_) return;
+  pump_started_ = true;
+  pump_ = std::thread([this] { PumpLoop(); });
+}
+
+void SocketChannel::PumpLoop() {
+  for (;;) {
+    absl::Time deadline;
+    {
+      absl::MutexLock lock(&connection_->mu());
+      pump_recheck_ = false;
+      deadline = pump_deadline_ = NextAsyncDeadline();
+    }
+    auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
+      return !completions_.empty() || stopping_ || pump_recheck_;
+    };
+    auto wants_to_read = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
+      return async_pending_ > 0;
+    };
+    connection_->Await(has_work, deadline, nullptr, wants_to_read);
+
+    std::vector<Completion> ready;
+    std::vector<uint32_t> expired;
+    bool stop;
+    {
+      absl::MutexLock lock(&connection_->mu());
+      expired = ExpireAsyncCalls();
+      ready.swap(completions_);
+      stop = stopping_;
+    }
+    for (uint32_t id : expired) connection_->SendControl(FrameType::kCancel, id);
+    RunCompletions(std::move(ready));
+    if (t_pump_channel_destroyed || stop) return;
+  }
+}
+
+std::vector<uint32_t> SocketChannel::ExpireAsyncCalls() {
+  std::vector<uint32_t> expired;
+  absl::Time now = absl::Now();
+  while (!async_deadlines_.empty() && async_deadlines_.begin()->first <= now) {
+    std::shared_ptr<ClientCall> call = async_deadlines_.begin()->second.lock();
+    async_deadlines_.erase(async_deadlines_.begin());
+    if (call == nullptr || call->ended || call->delivering) continue;
+    calls_.Remove(call->id());
+    EndCall(*call, DeadlinePassed(call->method));
+    expired.push_back(call->id());
+  }
+  return expired;
+}
+
+absl::Time SocketChannel::NextAsyncDeadline() const {
+  return async_deadlines_.empty() ? absl::InfiniteFuture() : async_deadlines_.begin()->first;
+}
+
+void SocketChannel::RunCompletions(std::vector<Completion> completions) {
+  for (Completion& completion : completions) {
+    absl::Status status = completion.call != nullptr ? completion.call->status
+                                                     : completion.unstarted_status;
+    if (completion.call != nullptr) FinishContext(*completion.call, *completion.context);
+    std::move(completion.done)(std::move(status));
+  }
+}
+
+}  // namespace forkrpc::internal

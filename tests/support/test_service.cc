@@ -1,0 +1,178 @@
+#include "tests/support/test_service.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <stdexcept>
+#include <thread>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace forkrpc::testing {
+
+using forkrpc::test::Reply;
+using forkrpc::test::Request;
+
+absl::Status TestServiceImpl::Act(ServerContext& context, const Request& request, Reply* reply) {
+  reply->set_text(request.text());
+  reply->set_payload(request.payload());
+  switch (request.action()) {
+    case Request::ECHO:
+      return absl::OkStatus();
+    case Request::SLEEP:
+      absl::SleepFor(absl::Milliseconds(request.millis()));
+      return absl::OkStatus();
+    case Request::FAIL: {
+      absl::Status status(static_cast<absl::StatusCode>(request.code()), request.text());
+      status.SetPayload(kFailureDetailType, absl::Cord(request.payload()));
+      context.AddTrailingMetadata("failure-reason", request.text());
+      return status;
+    }
+    case Request::THROW:
+      throw std::runtime_error(request.text());
+    case Request::WAIT_FOR_CANCEL: {
+      absl::Time give_up = absl::Now() + absl::Seconds(30);
+      while (!context.IsCancelled() && absl::Now() < give_up) {
+        absl::SleepFor(absl::Milliseconds(1));
+      }
+      if (report_fd_ >= 0) {
+        const char* line = context.IsCancelled() ? "cancelled\n" : "not cancelled\n";
+        [[maybe_unused]] ssize_t written = ::write(report_fd_, line, strlen(line));
+      }
+      return absl::CancelledError("saw the cancellation");
+    }
+    case Request::EXIT:
+      std::fflush(nullptr);
+      ::_exit(request.code());
+    case Request::HANG:
+      for (;;) ::pause();
+    case Request::REPORT: {
+      reply->set_has_deadline(context.deadline() != absl::InfiniteFuture());
+      if (reply->has_deadline()) {
+        reply->set_deadline_left_millis(absl::ToInt64Milliseconds(context.deadline() - absl::Now()));
+      }
+      reply->set_peer_pid(context.peer_credentials().pid);
+      reply->set_peer_uid(static_cast<int32_t>(context.peer_credentials().uid));
+      reply->set_server_pid(::getpid());
+      for (const auto& [key, value] : context.client_metadata()) {
+        reply->add_metadata(absl::StrCat(key, "=", value));
+        context.AddInitialMetadata(absl::StrCat("initial-", key), value);
+        context.AddTrailingMetadata(absl::StrCat("trailing-", key), value);
+      }
+      return absl::OkStatus();
+    }
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("unknown action ", request.action()));
+  }
+}
+
+absl::Status TestServiceImpl::Echo(ServerContext& context, const Request& request, Reply* reply) {
+  return Act(context, request, reply);
+}
+
+absl::Status TestServiceImpl::Stream(ServerContext& context, const Request& request,
+                                     ServerWriter<Reply>& writer) {
+  for (int i = 0; i < request.count(); ++i) {
+    Reply reply;
+    absl::Status status = Act(context, request, &reply);
+    if (!status.ok()) return status;
+    reply.set_index(i);
+    if (!writer.Write(reply)) return absl::CancelledError("client went away");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TestServiceImpl::Collect(ServerContext& context, ServerReader<Request>& reader,
+                                      Reply* reply) {
+  std::vector<std::string> texts;
+  Request request;
+  while (reader.Read(&request)) {
+    Reply ignored;
+    absl::Status status = Act(context, request, &ignored);
+    if (!status.ok()) return status;
+    texts.push_back(request.text());
+  }
+  reply->set_text(absl::StrJoin(texts, ","));
+  return absl::OkStatus();
+}
+
+absl::Status TestServiceImpl::Chat(ServerContext& context,
+                                   ServerReaderWriter<Reply, Request>& stream) {
+  Request request;
+  int index = 0;
+  while (stream.Read(&request)) {
+    Reply reply;
+    absl::Status status = Act(context, request, &reply);
+    if (!status.ok()) return status;
+    reply.set_index(index++);
+    if (!stream.Write(reply)) return absl::CancelledError("client went away");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CalcImpl::Add(ServerContext&, const demo::AddRequest& request,
+                           demo::AddReply* reply) {
+  reply->set_sum(request.a() + request.b());
+  return absl::OkStatus();
+}
+
+absl::Status CalcImpl::Range(ServerContext&, const demo::RangeRequest& request,
+                             ServerWriter<demo::Number>& writer) {
+  for (int64_t i = request.begin(); i < request.end(); ++i) {
+    demo::Number number;
+    number.set_value(i);
+    if (!writer.Write(number)) return absl::CancelledError("client went away");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CalcImpl::Sum(ServerContext&, ServerReader<demo::Number>& reader,
+                           demo::Number* total) {
+  demo::Number number;
+  int64_t sum = 0;
+  while (reader.Read(&number)) sum += number.value();
+  total->set_value(sum);
+  return absl::OkStatus();
+}
+
+absl::Status CalcImpl::Chat(ServerContext&,
+                            ServerReaderWriter<demo::ChatMessage, demo::ChatMessage>& stream) {
+  demo::ChatMessage message;
+  while (stream.Read(&message)) {
+    demo::ChatMessage answer;
+    answer.set_text(absl::StrCat("re: ", message.text()));
+    if (!stream.Write(answer)) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Child> SpawnTestHelper(SocketType type, int report_fd, SpawnOptions options) {
+  options.socket_type = type;
+  if (options.name == "helper") options.name = "test";
+  if (report_fd >= 0) options.keep_fds.push_back(report_fd);
+  return Spawn(
+      [report_fd](Server& server) {
+        server.Register(std::make_unique<TestServiceImpl>(report_fd));
+        server.Register(std::make_unique<CalcImpl>());
+      },
+      std::move(options));
+}
+
+std::string ReadLine(int fd, absl::Duration timeout) {
+  std::string line;
+  absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    pollfd readable{fd, POLLIN, 0};
+    int wait = static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
+    if (wait <= 0 || ::poll(&readable, 1, wait) <= 0) return line;
+    char c;
+    if (::read(fd, &c, 1) != 1) return line;
+    if (c == '\n') return line;
+    line.push_back(c);
+  }
+}
+
+}  // namespace forkrpc::testing
