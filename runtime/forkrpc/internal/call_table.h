@@ -26,16 +26,16 @@ class CallTable {
     return id;
   }
 
-  // Server side: records that the peer started call `id`. False if `id` is not newer
-  // than every id seen before (a reused or stale id).
+  // Server side: records that the peer started call `id`. False for id 0 or an id in
+  // use by a call in flight.
   bool Admit(uint32_t id) {
-    if (id == 0 || (seen_any_ && static_cast<int32_t>(id - latest_) <= 0)) return false;
-    latest_ = id;
+    if (id == 0 || calls_.contains(id)) return false;
+    if (!seen_any_ || static_cast<int32_t>(id - latest_) > 0) latest_ = id;
     seen_any_ = true;
     return true;
   }
 
-  // Whether `id` was ever issued (client) or admitted (server).
+  // Whether `id` is at most the newest id issued (client) or admitted (server).
   bool WasUsed(uint32_t id) const {
     return id != 0 && seen_any_ && static_cast<int32_t>(latest_ - id) >= 0;
   }

@@ -118,6 +118,11 @@ absl::Status ServerSession::OnFrame(const Frame& frame, std::vector<UniqueFd> fd
     case FrameType::kHalfClose:
     case FrameType::kCancel: {
       absl::MutexLock lock(&connection_->mu());
+      // A CANCEL sent from the queue of control frames may overtake its CALL_START.
+      if (frame.header.type == FrameType::kCancel &&
+          calls_.Find(frame.header.call_id) == nullptr) {
+        return absl::OkStatus();
+      }
       absl::StatusOr<std::shared_ptr<ServerCall>> found = FindCall(frame);
       if (!found.ok() || *found == nullptr) return found.status();
       ServerCall& call = **found;
@@ -176,7 +181,7 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
   {
     absl::MutexLock lock(&connection_->mu());
     if (!calls_.Admit(id)) {
-      return ProtocolError(absl::StrCat("CALL_START reuses call id ", id));
+      return ProtocolError(absl::StrCat("CALL_START reuses call id ", id, ", still in flight"));
     }
     shutting_down = shutting_down_;
   }
