@@ -59,7 +59,7 @@ void EncodeFrameHeader(const FrameHeader& header, char* out) {
   Store32(out + kMessageLengthOffset, header.message_length);
 }
 
-const char* FrameTypeName(FrameType type) {
+std::string FrameTypeName(FrameType type) {
   switch (type) {
     case FrameType::kHello:
       return "HELLO";
@@ -78,7 +78,7 @@ const char* FrameTypeName(FrameType type) {
     case FrameType::kGoodbye:
       return "GOODBYE";
   }
-  return "unknown";
+  return absl::StrCat("type ", static_cast<int>(type));
 }
 
 absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, size_t fds_received) {
@@ -100,7 +100,7 @@ absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, size_t fds_received)
   header.call_id = Load32(p + kCallIdOffset);
   header.control_length = Load32(p + kControlLengthOffset);
   header.message_length = Load32(p + kMessageLengthOffset);
-  const char* name = FrameTypeName(header.type);
+  std::string name = FrameTypeName(header.type);
 
   uint8_t unexpected = header.flags & ~AllowedFlags(header.type);
   if (unexpected != 0) {
@@ -116,10 +116,15 @@ absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, size_t fds_received)
                                       " descriptors but ", fds_received, " arrived"));
   }
   frame.has_message = header.type == FrameType::kMessage || header.has(kFlagHasMessage);
-  if (!frame.has_message && (header.message_length != 0 || header.has(kFlagOutOfLine) ||
-                             header.has(kFlagMoreChunks))) {
-    return ProtocolError(absl::StrCat(name, " frame without a message has message length ",
-                                      header.message_length));
+  if (!frame.has_message) {
+    if (header.message_length != 0) {
+      return ProtocolError(absl::StrCat(name, " frame without a message has message length ",
+                                        header.message_length));
+    }
+    if (header.has(kFlagOutOfLine) || header.has(kFlagMoreChunks)) {
+      return ProtocolError(absl::StrCat(name, " frame without a message is marked ",
+                                        header.has(kFlagOutOfLine) ? "out of line" : "chunked"));
+    }
   }
   bool out_of_line = header.has(kFlagOutOfLine);
   if (out_of_line && header.fd_count == 0) {

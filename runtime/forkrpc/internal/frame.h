@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -39,7 +40,7 @@ struct Frame {
 void EncodeFrameHeader(const FrameHeader& header, char* out);
 
 // A human-readable frame type ("CALL_START"), or "type 77" for an unknown one.
-const char* FrameTypeName(FrameType type);
+std::string FrameTypeName(FrameType type);
 
 // Decodes and checks the frame in `packet`, which arrived with `fds_received`
 // descriptors. Any violation is INTERNAL with a message starting "protocol error: "
