@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <climits>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "forkrpc/internal/check.h"
 #include "forkrpc/internal/errno_status.h"
@@ -118,8 +119,12 @@ Connection::Connection(UniqueFd socket, SocketType type, uint32_t max_packet_siz
 
 Connection::~Connection() = default;
 
-absl::Status Connection::Start(Handler* handler) {
+absl::Status Connection::Start(Handler* handler, bool defer_hello) {
   handler_ = handler;
+  return defer_hello ? absl::OkStatus() : SendHello();
+}
+
+absl::Status Connection::SendHello() {
   HelloInfo hello;
   hello.max_packet_size = max_packet_size_;
   hello.max_message_size = static_cast<uint64_t>(options_.max_message_size);
@@ -134,6 +139,9 @@ absl::Status Connection::Start(Handler* handler) {
   absl::Status status = SendPacketWaiting({&data, 1}, {}, /*with_credentials=*/true,
                                           absl::InfiniteFuture());
   ReleaseSendTurn();
+  // A peer gone already is the connection's failure, which calls will report; it may
+  // have said why in its own hello (a helper whose setup failed), read by now.
+  if (!status.ok() && failed()) return absl::OkStatus();
   return Annotate(status, "send hello");
 }
 
@@ -227,7 +235,13 @@ void Connection::ReceiveAndDispatch(Work* work) {
       ReceivePacket(socket_.get(), absl::MakeSpan(receive_buffer_.get(), receive_capacity_),
                     &packet);
   if (!progress.ok()) {
-    if (progress.status().code() == absl::StatusCode::kUnavailable) {
+    if (progress.status().code() == absl::StatusCode::kUnavailable && !peer_reset_seen_) {
+      // A peer that closed with our packets unread leaves ECONNRESET pending on our
+      // socket, and recvmsg reports it before the packets the peer sent us (unix(7)).
+      // It is reported once: read on, to the end of what the peer said.
+      peer_reset_seen_ = true;
+      expect_data_ = true;
+    } else if (progress.status().code() == absl::StatusCode::kUnavailable) {
       PeerGone();
     } else {
       Fail(Annotate(progress.status(), "receive frame"));
@@ -261,7 +275,14 @@ void Connection::ReceiveAndDispatch(Work* work) {
          /*say_goodbye=*/true);
     return;
   }
-  Dispatch(packet.size, std::move(packet.fds), packet.credentials, work);
+  Work produced;
+  Dispatch(packet.size, std::move(packet.fds), packet.credentials, &produced);
+  if (!produced) return;
+  if (work != nullptr) {
+    *work = std::move(produced);
+  } else {
+    handler_->Schedule(std::move(produced));
+  }
 }
 
 void Connection::Dispatch(size_t size, std::vector<UniqueFd> fds,
@@ -288,7 +309,7 @@ void Connection::Dispatch(size_t size, std::vector<UniqueFd> fds,
     status = handler_->OnFrame(*frame, std::move(fds), work);
   }
   if (!status.ok()) {
-    bool protocol = status.code() == absl::StatusCode::kInternal;
+    bool protocol = absl::StartsWith(status.message(), "protocol error");
     Fail(status, /*say_goodbye=*/protocol);
   }
 }
@@ -330,6 +351,18 @@ void Connection::WakeReader() {
 // --- the end of the connection -------------------------------------------------------
 
 void Connection::PeerGone() { Fail(DescribePeerEnd()); }
+
+void Connection::DrainAndFail() {
+  if (TryTakeReaderRole()) {
+    while (!failed()) {
+      expect_data_ = true;
+      ReceiveAndDispatch(nullptr);
+      if (!expect_data_) break;  // nothing more to read
+    }
+    ReleaseReaderRole();
+  }
+  PeerGone();
+}
 
 absl::Status Connection::DescribePeerEnd() {
   const std::string& name = options_.peer_name;
@@ -469,7 +502,7 @@ absl::Status Connection::SendPacketWaiting(absl::Span<const iovec> data,
     absl::StatusOr<IoProgress> progress = SendPacket(socket_.get(), data, fds, with_credentials);
     if (!progress.ok()) {
       if (progress.status().code() == absl::StatusCode::kUnavailable) {
-        PeerGone();
+        DrainAndFail();
         return FailureForNewCalls();
       }
       return Annotate(progress.status(), "send frame");

@@ -107,8 +107,15 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Sends our hello; from now on frames reach `handler`, which must outlive this.
-  absl::Status Start(Handler* handler);
+  // From now on frames reach `handler`, which must outlive this. Sends our hello unless
+  // `defer_hello`, in which case SendHello must follow.
+  absl::Status Start(Handler* handler, bool defer_hello = false);
+
+  // Sends our hello. A helper's parent sends it only once it has read the helper's:
+  // over SOCK_DGRAM, sending to a peer that has exited makes the kernel drop what the
+  // peer sent us (unix_dgram_disconnected), and that may be the hello saying why it
+  // exited.
+  absl::Status SendHello();
 
   // The lock that guards the connection's state and every CallState on it.
   absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
@@ -205,12 +212,16 @@ class Connection {
   // receives and dispatches one packet.
   void ReadOnce(absl::Time deadline, Work* work);
   // Reader-role holder only: receives one packet if one is there, and dispatches it.
+  // Work the dispatch produces goes to `work`, or to the handler's Schedule when null.
   void ReceiveAndDispatch(Work* work);
   void Dispatch(size_t size, std::vector<UniqueFd> fds, const std::optional<ucred>& credentials,
                 Work* work);
   absl::Status AcceptHello(const Frame& frame, const std::optional<ucred>& credentials);
   // The peer is gone: work out how it ended (briefly waiting on its pidfd) and fail.
   void PeerGone();
+  // A send found the peer gone: read what it sent before it went (its last replies, or
+  // the hello saying why it failed), unless another thread is reading, then fail.
+  void DrainAndFail();
   absl::Status DescribePeerEnd();
   void DrainWake();
 
@@ -227,6 +238,7 @@ class Connection {
   size_t receive_capacity_ = 0;
   bool hello_received_ = false;
   bool expect_data_ = false;  // the last receive found a packet: try again before polling
+  bool peer_reset_seen_ = false;  // recvmsg reported the peer's ECONNRESET once
   std::atomic<int64_t> peer_max_message_size_{0};  // 0 until the peer's hello
 
   std::atomic<bool> failed_{false};

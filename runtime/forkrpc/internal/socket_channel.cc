@@ -37,6 +37,8 @@ void ClientCall::Cancel() {
 
 absl::StatusOr<std::shared_ptr<SocketChannel>> SocketChannel::Create(
     UniqueFd socket, ChannelOptions options, std::optional<PeerProcess> peer) {
+  // A helper's channel says hello only after reading the helper's (AwaitHello).
+  bool defer_hello = peer.has_value();
   ConnectionOptions connection_options;
   connection_options.max_message_size = options.max_message_size;
   connection_options.peer_name = options.peer_name;
@@ -46,7 +48,7 @@ absl::StatusOr<std::shared_ptr<SocketChannel>> SocketChannel::Create(
   if (!connection.ok()) return Annotate(connection.status(), "create channel");
   std::shared_ptr<SocketChannel> channel(
       new SocketChannel(*std::move(connection), std::move(options)));
-  absl::Status started = channel->connection_->Start(channel.get());
+  absl::Status started = channel->connection_->Start(channel.get(), defer_hello);
   if (!started.ok()) return Annotate(started, "create channel");
   return channel;
 }
@@ -84,7 +86,9 @@ void SocketChannel::Close() {
 }
 
 absl::Status SocketChannel::AwaitHello(absl::Time deadline) {
-  return connection_->AwaitPeerHello(deadline).status();
+  absl::Status status = connection_->AwaitPeerHello(deadline).status();
+  if (!status.ok()) return status;
+  return connection_->SendHello();
 }
 
 // --- starting and ending calls -------------------------------------------------------
@@ -146,6 +150,14 @@ absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& conte
                                           const google::protobuf::MessageLite* message,
                                           bool end_of_stream) {
   std::vector<UniqueFd>& fds = ClientContextAccess::request_fds(context);
+  {
+    // Cancelled between StartCall and here: the server need not hear of it.
+    absl::MutexLock lock(&connection_->mu());
+    if (call.ended) {
+      fds.clear();
+      return call.status;
+    }
+  }
   std::vector<int> raw;
   raw.reserve(fds.size());
   for (const UniqueFd& fd : fds) raw.push_back(fd.get());

@@ -30,7 +30,8 @@ class SocketChannel final : public Channel,
                             public Connection::Handler,
                             public std::enable_shared_from_this<SocketChannel> {
  public:
-  // `peer` is the helper process at the other end, when there is one (Spawn).
+  // `peer` is the helper process at the other end, when there is one (Spawn); such a
+  // channel says hello in AwaitHello, which must be called before any call.
   static absl::StatusOr<std::shared_ptr<SocketChannel>> Create(UniqueFd socket,
                                                                ChannelOptions options,
                                                                std::optional<PeerProcess> peer);
@@ -51,7 +52,8 @@ class SocketChannel final : public Channel,
   void Close() override;
   const ChannelOptions& options() const override { return options_; }
 
-  // Waits for the helper's hello; its setup error, if it sent one, is the result.
+  // Waits for the helper's hello, then sends ours; the helper's setup error, if it
+  // sent one, is the result.
   absl::Status AwaitHello(absl::Time deadline);
 
   // --- for ClientCall and ClientStream ---
