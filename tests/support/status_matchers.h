@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 
 namespace forkrpc::testing {
@@ -26,6 +27,12 @@ MATCHER_P2(StatusIs, code, message_matcher,
   return status.code() == code &&
          ::testing::ExplainMatchResult(message_matcher, std::string(status.message()),
                                        result_listener);
+}
+
+MATCHER_P(StatusIs, code, absl::StrCat("has code ", absl::StatusCodeToString(code))) {
+  const absl::Status& status = GetStatus(arg);
+  *result_listener << "which is " << status;
+  return status.code() == code;
 }
 
 MATCHER(IsOk, "is OK") {

@@ -1,0 +1,263 @@
+// Peers that lie: a bad frame closes the connection, the calls pending on it fail with
+// INTERNAL "protocol error: ..." naming the violation, later calls with UNAVAILABLE,
+// and nothing crashes or hangs. The fake peer here is the other end of a socketpair,
+// driven by hand with the wire layer's own encoders.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "forkrpc/internal/frame.h"
+#include "forkrpc/internal/hello.h"
+#include "forkrpc/wire.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/process_hygiene.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/test_service.h"
+
+namespace forkrpc::testing {
+namespace {
+
+using forkrpc::test::Reply;
+using forkrpc::test::Request;
+using internal::EncodeFrameHeader;
+using internal::FrameHeader;
+using internal::FrameType;
+using ::testing::HasSubstr;
+
+// The far end of a channel, speaking the protocol by hand.
+class FakeServer {
+ public:
+  explicit FakeServer(UniqueFd socket) : socket_(std::move(socket)) {}
+
+  int fd() const { return socket_.get(); }
+
+  // Sends raw bytes as one packet, with `fds` attached.
+  void SendRaw(const std::string& bytes, std::vector<int> fds = {}) {
+    iovec data{const_cast<char*>(bytes.data()), bytes.size()};
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
+    if (!fds.empty()) {
+      message.msg_control = control;
+      message.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+      cmsghdr* header = CMSG_FIRSTHDR(&message);
+      header->cmsg_level = SOL_SOCKET;
+      header->cmsg_type = SCM_RIGHTS;
+      header->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+      memcpy(CMSG_DATA(header), fds.data(), sizeof(int) * fds.size());
+    }
+    ASSERT_EQ(::sendmsg(socket_.get(), &message, MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+  }
+
+  void SendHello(uint32_t version = internal::kProtocolVersion, uint32_t packet_size = 65536) {
+    internal::HelloInfo hello;
+    hello.version = version;
+    hello.max_packet_size = packet_size;
+    hello.max_message_size = 1 << 20;
+    SendRaw(internal::EncodeHello(hello));
+  }
+
+  // A frame of `type` for `call_id` with `control` and `message` sections.
+  static std::string Frame(FrameType type, uint32_t call_id, const std::string& control,
+                           const std::string& message = "", uint8_t flags = 0,
+                           uint16_t fd_count = 0) {
+    FrameHeader header;
+    header.type = type;
+    header.flags = flags;
+    header.call_id = call_id;
+    header.fd_count = fd_count;
+    header.control_length = static_cast<uint32_t>(control.size());
+    header.message_length = static_cast<uint32_t>(message.size());
+    std::string packet(internal::kFrameHeaderSize, '\0');
+    EncodeFrameHeader(header, packet.data());
+    return packet + control + message;
+  }
+
+  // Receives packets until a CALL_START arrives; returns its call id (0 on end-of-file).
+  uint32_t AwaitCallStart() {
+    char buffer[1 << 16];
+    for (;;) {
+      ssize_t size = ::recv(socket_.get(), buffer, sizeof(buffer), 0);
+      if (size <= 0) return 0;
+      absl::StatusOr<internal::Frame> frame =
+          internal::DecodeFrame(absl::string_view(buffer, static_cast<size_t>(size)), 0);
+      if (frame.ok() && frame->header.type == FrameType::kCallStart) return frame->header.call_id;
+    }
+  }
+
+ private:
+  UniqueFd socket_;
+};
+
+class GarbagePeerTest : public SocketTypeTest {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::pair<UniqueFd, UniqueFd>> ends = SocketPair(GetParam());
+    ASSERT_THAT(ends, IsOk());
+    absl::StatusOr<std::shared_ptr<Channel>> channel = Channel::Create(std::move(ends->first));
+    ASSERT_THAT(channel, IsOk());
+    channel_ = *std::move(channel);
+    server_ = std::make_unique<FakeServer>(std::move(ends->second));
+    stub_ = std::make_unique<forkrpc::test::Test::Stub>(channel_);
+  }
+  void TearDown() override {
+    stub_.reset();
+    channel_.reset();
+    server_.reset();
+    SocketTypeTest::TearDown();
+  }
+
+  // Makes a unary call while `peer` plays the server; returns the call's status.
+  absl::Status CallWhile(std::function<void(FakeServer&, uint32_t call_id)> peer) {
+    std::thread server([&] {
+      uint32_t id = server_->AwaitCallStart();
+      peer(*server_, id);
+    });
+    Request request;
+    request.set_text("hi");
+    ClientContext context;
+    context.set_timeout(absl::Seconds(30));  // a hang would fail the test, not wedge it
+    Reply reply;
+    absl::Status status = stub_->Echo(context, request, &reply);
+    server.join();
+    return status;
+  }
+
+  // After a protocol error, later calls fail at once with UNAVAILABLE.
+  void ExpectLaterCallsUnavailable() {
+    Request request;
+    EXPECT_THAT(stub_->Echo(request),
+                StatusIs(absl::StatusCode::kUnavailable, HasSubstr("protocol error")));
+  }
+
+  std::shared_ptr<Channel> channel_;
+  std::unique_ptr<FakeServer> server_;
+  std::unique_ptr<forkrpc::test::Test::Stub> stub_;
+};
+
+TEST_P(GarbagePeerTest, BytesInsteadOfAHello) {
+  absl::Status status = CallWhile([](FakeServer& peer, uint32_t) { peer.SendRaw("abc"); });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal,
+                               HasSubstr("protocol error: packet of 3 bytes is shorter than the "
+                                         "16-byte frame header")));
+  ExpectLaterCallsUnavailable();
+}
+
+TEST_P(GarbagePeerTest, HelloOfAnotherVersion) {
+  absl::Status status =
+      CallWhile([](FakeServer& peer, uint32_t) { peer.SendHello(/*version=*/2); });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               HasSubstr("peer speaks version 2, this side version 1")));
+}
+
+TEST_P(GarbagePeerTest, FrameOfUnknownType) {
+  absl::Status status = CallWhile([](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    std::string frame = FakeServer::Frame(FrameType::kStatus, id, "");
+    frame[0] = 99;
+    peer.SendRaw(frame);
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal,
+                               HasSubstr("protocol error: unknown frame type 99")));
+  ExpectLaterCallsUnavailable();
+}
+
+TEST_P(GarbagePeerTest, StatusForACallNeverStarted) {
+  absl::Status status = CallWhile([](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    peer.SendRaw(FakeServer::Frame(FrameType::kStatus, id + 1000, ""));
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal, HasSubstr("never started")));
+  ExpectLaterCallsUnavailable();
+}
+
+TEST_P(GarbagePeerTest, LengthsThatDoNotAddUp) {
+  absl::Status status = CallWhile([](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    std::string frame = FakeServer::Frame(FrameType::kStatus, id, "");
+    frame[internal::kControlLengthOffset] = 100;  // says 100 control bytes; there are none
+    peer.SendRaw(frame);
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal, HasSubstr("declares 116 bytes")));
+  ExpectLaterCallsUnavailable();
+}
+
+TEST_P(GarbagePeerTest, PacketLargerThanAnnounced) {
+  absl::Status status = CallWhile([](FakeServer& peer, uint32_t id) {
+    peer.SendHello(internal::kProtocolVersion, /*packet_size=*/4096);
+    peer.SendRaw(FakeServer::Frame(FrameType::kStatus, id, std::string(5000, 'x')));
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal,
+                               HasSubstr("exceeds the 4096-byte packet size")));
+  ExpectLaterCallsUnavailable();
+}
+
+TEST_P(GarbagePeerTest, UnannouncedDescriptorsAreRefusedAndClosed) {
+  absl::Status status = CallWhile([](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    forkrpc::test::Reply reply;
+    peer.SendRaw(FakeServer::Frame(FrameType::kStatus, id, "", reply.SerializeAsString(),
+                                   internal::kFlagHasMessage),
+                 {fds[0], fds[1]});
+    ::close(fds[0]);
+    ::close(fds[1]);
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal,
+                               HasSubstr("announces 0 descriptors but 2 arrived")));
+  // The fixture checks that the two received descriptors were closed.
+}
+
+TEST_P(GarbagePeerTest, ResponseThatDoesNotParseFailsOnlyItsCall) {
+  absl::Status status = CallWhile([](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    peer.SendRaw(FakeServer::Frame(FrameType::kStatus, id, "", "\xff\xff\xff",
+                                   internal::kFlagHasMessage));
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal, HasSubstr("does not parse")));
+  // Not a protocol violation: the connection carries on.
+  absl::Status next = CallWhile([](FakeServer& peer, uint32_t id) {
+    forkrpc::test::Reply reply;
+    reply.set_text("fine");
+    peer.SendRaw(FakeServer::Frame(FrameType::kStatus, id, "", reply.SerializeAsString(),
+                                   internal::kFlagHasMessage));
+  });
+  EXPECT_THAT(next, IsOk());
+}
+
+TEST_P(GarbagePeerTest, ServerRefusesAClientThatSendsGarbage) {
+  absl::StatusOr<std::pair<UniqueFd, UniqueFd>> ends = SocketPair(GetParam());
+  ASSERT_THAT(ends, IsOk());
+  FakeServer client(std::move(ends->second));
+  Server server;
+  server.Register(std::make_unique<TestServiceImpl>());
+  ASSERT_THAT(server.Start(std::move(ends->first)), IsOk());
+  client.SendHello();
+  client.SendRaw(FakeServer::Frame(FrameType::kStatus, 7, ""));
+  EXPECT_THAT(server.Wait(), StatusIs(absl::StatusCode::kInternal,
+                                      HasSubstr("protocol error: client sent a STATUS frame")));
+}
+
+TEST_P(GarbagePeerTest, ServerRefusesAStartWithoutItsRequest) {
+  absl::StatusOr<std::pair<UniqueFd, UniqueFd>> ends = SocketPair(GetParam());
+  ASSERT_THAT(ends, IsOk());
+  FakeServer client(std::move(ends->second));
+  Server server;
+  server.Register(std::make_unique<TestServiceImpl>());
+  ASSERT_THAT(server.Start(std::move(ends->first)), IsOk());
+  client.SendHello();
+  forkrpc::wire::CallStart start;
+  start.set_method("/forkrpc.test.Test/Echo");
+  client.SendRaw(FakeServer::Frame(FrameType::kCallStart, 1, start.SerializeAsString()));
+  EXPECT_THAT(server.Wait(),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("lacks its request")));
+}
+
+FORKRPC_INSTANTIATE_FOR_SOCKET_TYPES(GarbagePeerTest);
+
+}  // namespace
+}  // namespace forkrpc::testing

@@ -1,0 +1,188 @@
+// Many calls at once on one channel to a forked helper, over both socket types: replies
+// are matched to their calls, and a stalled stream holds up nobody else.
+#include <atomic>
+#include <thread>
+
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/process_hygiene.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/test_service.h"
+
+namespace forkrpc::testing {
+namespace {
+
+using forkrpc::test::Reply;
+using forkrpc::test::Request;
+
+class ConcurrencyTest : public SocketTypeTest {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<Child> child = SpawnTestHelper(GetParam());
+    ASSERT_THAT(child, IsOk());
+    child_.emplace(*std::move(child));
+  }
+  void TearDown() override {
+    if (child_.has_value()) {
+      EXPECT_THAT(child_->Wait(), IsOk());
+      child_.reset();
+    }
+    SocketTypeTest::TearDown();
+  }
+  std::optional<Child> child_;
+};
+
+TEST_P(ConcurrencyTest, SixtyFourCallersShareOneChannel) {
+  constexpr int kThreads = 64;
+  constexpr int kCallsEach = 200;
+  forkrpc::test::Test::Stub stub(child_->channel());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCallsEach; ++i) {
+        Request request;
+        request.set_text(absl::StrCat(t, ":", i));
+        // Some calls are slow so replies arrive out of order.
+        if (i % 50 == 0) {
+          request.set_action(Request::SLEEP);
+          request.set_millis(2);
+        }
+        absl::StatusOr<Reply> reply = stub.Echo(request);
+        if (!reply.ok() || reply->text() != request.text()) {
+          if (failures++ == 0) ADD_FAILURE() << "first failure: " << reply.status();
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST_P(ConcurrencyTest, SixtyFourAsyncCallsInFlightFromOneThread) {
+  constexpr int kCalls = 64;
+  forkrpc::test::Test::Stub stub(child_->channel());
+  std::vector<std::unique_ptr<ClientContext>> contexts;
+  std::vector<Request> requests(kCalls);
+  std::vector<Reply> replies(kCalls);
+  std::atomic<int> mismatches{0};
+  absl::BlockingCounter remaining(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    contexts.push_back(std::make_unique<ClientContext>());
+    requests[i].set_text(std::to_string(i));
+    stub.Echo(*contexts[i], requests[i], &replies[i], [&, i](absl::Status status) {
+      if (!status.ok() || replies[i].text() != std::to_string(i)) ++mismatches;
+      remaining.DecrementCount();
+    });
+  }
+  remaining.Wait();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+// Checks that unary calls and a fresh stream on `stub` still complete.
+void ExpectChannelStillServes(forkrpc::test::Test::Stub& stub) {
+  for (int i = 0; i < 100; ++i) {
+    Request request;
+    request.set_text(std::to_string(i));
+    absl::StatusOr<Reply> reply = stub.Echo(request);
+    ASSERT_THAT(reply, IsOk());
+    ASSERT_EQ(reply->text(), std::to_string(i));
+  }
+  ClientContext context;
+  auto other = stub.Chat(context);
+  for (int i = 0; i < 50; ++i) {
+    Request request;
+    request.set_text(std::to_string(i));
+    ASSERT_TRUE(other->Write(request));
+    Reply reply;
+    ASSERT_TRUE(other->Read(&reply));
+    ASSERT_EQ(reply.text(), std::to_string(i));
+  }
+  other->WritesDone();
+  EXPECT_THAT(other->Finish(), IsOk());
+}
+
+TEST_P(ConcurrencyTest, UnreadBidiRepliesBlockNeitherUnaryCallsNorOtherStreams) {
+  forkrpc::test::Test::Stub stub(child_->channel());
+  // The server answers each message with as big a reply, which the client never reads:
+  // they fill the stream's window at the client.
+  ClientContext stalled_context;
+  auto stalled = stub.Chat(stalled_context);
+  Request big;
+  big.set_payload(std::string(100 << 10, 'x'));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(stalled->Write(big));
+  ExpectChannelStillServes(stub);
+  stalled_context.TryCancel();
+  EXPECT_THAT(stalled->Finish(), StatusIs(absl::StatusCode::kCancelled));
+}
+
+TEST_P(ConcurrencyTest, ServerStreamBlockedOnCreditBlocksNeitherUnaryCallsNorOtherStreams) {
+  forkrpc::test::Test::Stub stub(child_->channel());
+  // The server streams far more than a window; the client reads one message and stops,
+  // so the server's writer waits for credit that does not come.
+  ClientContext stalled_context;
+  Request flood;
+  flood.set_payload(std::string(16 << 10, 'y'));
+  flood.set_count(100000);
+  auto stalled = stub.Stream(stalled_context, flood);
+  Reply first;
+  ASSERT_TRUE(stalled->Read(&first));
+  ExpectChannelStillServes(stub);
+  // The stalled stream resumes where it stopped once it is read again.
+  Reply next;
+  for (int i = 1; i < 100; ++i) {
+    ASSERT_TRUE(stalled->Read(&next));
+    ASSERT_EQ(next.index(), i);
+  }
+  stalled_context.TryCancel();
+  EXPECT_THAT(stalled->Finish(), StatusIs(absl::StatusCode::kCancelled));
+}
+
+TEST_P(ConcurrencyTest, ManyStreamsAtOnce) {
+  forkrpc::test::Test::Stub stub(child_->channel());
+  constexpr int kStreams = 16;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int s = 0; s < kStreams; ++s) {
+    threads.emplace_back([&, s] {
+      ClientContext context;
+      Request request;
+      request.set_text(std::to_string(s));
+      request.set_count(500);
+      auto reader = stub.Stream(context, request);
+      Reply reply;
+      int expected = 0;
+      while (reader->Read(&reply)) {
+        if (reply.index() != expected++ || reply.text() != std::to_string(s)) ++failures;
+      }
+      if (expected != 500 || !reader->Finish().ok()) ++failures;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST_P(ConcurrencyTest, SlowHandlerHoldsUpNoOtherCall) {
+  forkrpc::test::Test::Stub stub(child_->channel());
+  ClientContext slow_context;
+  Request slow;
+  slow.set_action(Request::WAIT_FOR_CANCEL);
+  Reply slow_reply;
+  absl::Notification slow_done;
+  stub.Echo(slow_context, slow, &slow_reply, [&](absl::Status) { slow_done.Notify(); });
+  for (int i = 0; i < 20; ++i) {
+    Request request;
+    request.set_text("quick");
+    absl::StatusOr<Reply> reply = stub.Echo(request);
+    ASSERT_THAT(reply, IsOk());
+  }
+  slow_context.TryCancel();
+  ASSERT_TRUE(slow_done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+}
+
+FORKRPC_INSTANTIATE_FOR_SOCKET_TYPES(ConcurrencyTest);
+
+}  // namespace
+}  // namespace forkrpc::testing

@@ -1,0 +1,161 @@
+// call_table_test: call ids are never 0 and compare by serial-number arithmetic, so they
+// wrap; a server admits any id not in flight, in any order; WasUsed tells a late frame
+// for an ended call from one for an id never reached; the map holds the calls.
+#include "forkrpc/internal/call_table.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace forkrpc::internal {
+namespace {
+
+TEST(CallTableIdTest, FirstIdIsOneAndIdsCountUp) {
+  CallTable table;
+  EXPECT_EQ(table.NextId(), 1u);
+  EXPECT_EQ(table.NextId(), 2u);
+  EXPECT_EQ(table.NextId(), 3u);
+}
+
+// Runs the 32-bit counter all the way round: 2^32 - 1 ids, 0 never among them.
+TEST(CallTableIdTest, IdsSkipZeroWhenTheyWrap) {
+  CallTable table;
+  ASSERT_EQ(table.NextId(), 1u);
+  bool saw_zero = false;
+  uint32_t last = 0;
+  for (uint32_t i = 1; i < 0xffffffff; ++i) {
+    last = table.NextId();
+    saw_zero |= last == 0;
+  }
+  EXPECT_FALSE(saw_zero);
+  EXPECT_EQ(last, 0xffffffffu);
+  EXPECT_EQ(table.NextId(), 1u);
+  EXPECT_TRUE(table.WasUsed(1));
+}
+
+TEST(CallTableIdTest, IssuedIdsAreUsed) {
+  CallTable table;
+  uint32_t first = table.NextId();
+  uint32_t second = table.NextId();
+  EXPECT_TRUE(table.WasUsed(first));
+  EXPECT_TRUE(table.WasUsed(second));
+}
+
+TEST(CallTableIdTest, IdsNotYetIssuedAreNotUsed) {
+  CallTable table;
+  EXPECT_FALSE(table.WasUsed(1));
+  uint32_t id = table.NextId();
+  EXPECT_FALSE(table.WasUsed(id + 1));
+  EXPECT_FALSE(table.WasUsed(id + 1000));
+}
+
+TEST(CallTableIdTest, IdZeroIsNeverUsed) {
+  CallTable table;
+  table.NextId();
+  EXPECT_FALSE(table.WasUsed(0));
+  ASSERT_TRUE(table.Admit(5));
+  EXPECT_FALSE(table.WasUsed(0));
+}
+
+TEST(CallTableAdmitTest, AdmitsAnyNonzeroFirstId) {
+  CallTable table;
+  EXPECT_TRUE(table.Admit(1234));
+  EXPECT_TRUE(table.WasUsed(1234));
+}
+
+TEST(CallTableAdmitTest, RejectsIdZero) {
+  CallTable table;
+  EXPECT_FALSE(table.Admit(0));
+}
+
+TEST(CallTableAdmitTest, RejectsTheIdOfACallInFlight) {
+  CallTable table;
+  ASSERT_TRUE(table.Admit(7));
+  table.Insert(std::make_shared<CallState>(7, false));
+  EXPECT_FALSE(table.Admit(7));
+}
+
+TEST(CallTableAdmitTest, AdmitsTheIdOfACallThatEnded) {
+  CallTable table;
+  ASSERT_TRUE(table.Admit(7));
+  table.Insert(std::make_shared<CallState>(7, false));
+  table.Remove(7);
+  EXPECT_TRUE(table.Admit(7));
+}
+
+// Two client threads may take ids 7 and 8 and send their CALL_STARTs the other way round.
+TEST(CallTableAdmitTest, AdmitsIdsOutOfOrder) {
+  CallTable table;
+  ASSERT_TRUE(table.Admit(8));
+  EXPECT_TRUE(table.Admit(7));
+  EXPECT_TRUE(table.WasUsed(7));
+  EXPECT_TRUE(table.WasUsed(8));
+  EXPECT_FALSE(table.WasUsed(9));
+}
+
+TEST(CallTableAdmitTest, AdmitsNewerIdsWithGaps) {
+  CallTable table;
+  ASSERT_TRUE(table.Admit(1));
+  EXPECT_TRUE(table.Admit(10));
+  EXPECT_TRUE(table.WasUsed(10));
+  EXPECT_FALSE(table.WasUsed(11));
+}
+
+TEST(CallTableAdmitTest, NewestIdFollowsTheWrap) {
+  CallTable table;
+  ASSERT_TRUE(table.Admit(0xfffffffe));
+  ASSERT_TRUE(table.Admit(0xffffffff));
+  ASSERT_TRUE(table.Admit(1));  // the client skips 0
+  EXPECT_TRUE(table.WasUsed(0xffffffff));
+  EXPECT_TRUE(table.WasUsed(1));
+  EXPECT_FALSE(table.WasUsed(2));
+}
+
+TEST(CallTableAdmitTest, OlderIdDoesNotMoveTheNewestBack) {
+  CallTable table;
+  ASSERT_TRUE(table.Admit(100));
+  ASSERT_TRUE(table.Admit(50));
+  EXPECT_TRUE(table.WasUsed(100));
+}
+
+TEST(CallTableMapTest, FindsAnInsertedCall) {
+  CallTable table;
+  auto call = std::make_shared<CallState>(3, false);
+  table.Insert(call);
+  EXPECT_EQ(table.Find(3), call.get());
+  EXPECT_EQ(table.Find(4), nullptr);
+  EXPECT_EQ(table.size(), 1u);
+}
+
+TEST(CallTableMapTest, RemoveReturnsTheCallAndForgetsIt) {
+  CallTable table;
+  auto call = std::make_shared<CallState>(3, true);
+  table.Insert(call);
+  EXPECT_EQ(table.Remove(3), call);
+  EXPECT_EQ(table.Find(3), nullptr);
+  EXPECT_TRUE(table.empty());
+  EXPECT_EQ(table.Remove(3), nullptr);
+}
+
+TEST(CallTableMapTest, TakeAllEmptiesTheTable) {
+  CallTable table;
+  table.Insert(std::make_shared<CallState>(1, false));
+  table.Insert(std::make_shared<CallState>(2, false));
+  std::vector<std::shared_ptr<CallState>> calls = table.TakeAll();
+  EXPECT_EQ(calls.size(), 2u);
+  EXPECT_TRUE(table.empty());
+  EXPECT_EQ(table.Find(1), nullptr);
+}
+
+TEST(CallTableMapTest, RemovedIdStaysUsed) {
+  CallTable table;
+  uint32_t id = table.NextId();
+  table.Insert(std::make_shared<CallState>(id, false));
+  table.Remove(id);
+  EXPECT_TRUE(table.WasUsed(id));
+}
+
+}  // namespace
+}  // namespace forkrpc::internal
