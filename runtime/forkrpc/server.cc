@@ -57,11 +57,11 @@ void Server::AddService(Service* service) {
 }
 
 absl::Status Server::Serve(UniqueFd socket) {
-  return ServeConnection(std::move(socket), "client", UniqueFd());
+  return ServeConnection(std::move(socket), "client", UniqueFd(), absl::InfiniteDuration());
 }
 
 absl::Status Server::ServeConnection(UniqueFd socket, std::string peer_name,
-                                     UniqueFd parent_pidfd) {
+                                     UniqueFd parent_pidfd, absl::Duration handler_grace) {
   internal::ConnectionOptions connection_options;
   connection_options.max_message_size = options_.max_message_size;
   connection_options.peer_name = std::move(peer_name);
@@ -100,7 +100,13 @@ absl::Status Server::ServeConnection(UniqueFd socket, std::string peer_name,
       shut_down = shut_down_;
     }
     if (shut_down) session->Shutdown(absl::Now());  // Shutdown came before session_ was set
-    status = session->Run();
+    status = session->Run(handler_grace);
+    if (status.code() == absl::StatusCode::kDeadlineExceeded) {
+      // Handlers that ignore cancellation still use the session: keep it alive for the
+      // _exit that follows, which ends their threads.
+      new std::shared_ptr<internal::ServerSession>(session);
+      status = absl::OkStatus();
+    }
   }
   absl::MutexLock lock(&mu_);
   session_.reset();

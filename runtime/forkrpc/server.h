@@ -30,9 +30,9 @@ struct RouteTable;
 }  // namespace internal
 
 struct ServerOptions {
-  // The most threads running handlers at once, the calling thread of Serve included.
-  // The pool starts with one and grows as calls overlap, so one slow handler never
-  // holds up the others. Must be at least 2.
+  // The most threads running handlers at once. The pool starts with one and grows as
+  // calls overlap, so one slow handler never holds up the others; the thread that
+  // calls Serve only waits for the end. Must be at least 2.
   int max_threads = 64;
   // The largest serialized message this side sends or accepts; at most
   // kMaxMessageSizeLimit.
@@ -72,9 +72,11 @@ class Server {
  private:
   friend struct internal::ServerAccess;
 
-  // Serve, with the extras a forked helper's server needs.
-  // `parent_pidfd` (may be invalid) lets the helper notice its parent dying over DGRAM.
-  absl::Status ServeConnection(UniqueFd socket, std::string peer_name, UniqueFd parent_pidfd);
+  // Serve, with the extras a forked helper's server needs: `parent_pidfd` (may be
+  // invalid) lets it notice its parent dying over DGRAM, and handlers still running
+  // `handler_grace` after the connection ended are abandoned to the helper's _exit.
+  absl::Status ServeConnection(UniqueFd socket, std::string peer_name, UniqueFd parent_pidfd,
+                               absl::Duration handler_grace);
   void AddService(Service* service) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const ServerOptions options_;

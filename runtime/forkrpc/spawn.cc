@@ -25,9 +25,9 @@ struct ServerAccess {
     server.registration_error_.Update(std::move(error));
   }
   static absl::Status Serve(Server& server, UniqueFd socket, std::string peer_name,
-                            UniqueFd parent_pidfd) {
+                            UniqueFd parent_pidfd, absl::Duration handler_grace) {
     return server.ServeConnection(std::move(socket), std::move(peer_name),
-                                  std::move(parent_pidfd));
+                                  std::move(parent_pidfd), handler_grace);
   }
 };
 
@@ -39,6 +39,10 @@ struct ChildAccess {
 
 }  // namespace internal
 namespace {
+
+// How long a helper whose parent closed the channel waits for handlers that are still
+// running (they see IsCancelled) before it exits anyway.
+constexpr absl::Duration kHandlerGrace = absl::Seconds(1);
 
 // Closes every descriptor from 3 up, except those in `keep`.
 void CloseAllBut(std::vector<int> keep) {
@@ -77,7 +81,7 @@ void CloseAllBut(std::vector<int> keep) {
   }
   absl::Status status = internal::ServerAccess::Serve(
       server, std::move(socket), absl::StrCat("parent (pid ", parent, ")"),
-      parent_pidfd.ok() ? *std::move(parent_pidfd) : UniqueFd());
+      parent_pidfd.ok() ? *std::move(parent_pidfd) : UniqueFd(), kHandlerGrace);
   std::fflush(nullptr);
   ::_exit(status.ok() ? 0 : 1);
 }

@@ -180,6 +180,20 @@ TEST_P(HelperDeathTest, HelperThatNeverAnswersMeetsTheDeadline) {
   EXPECT_EQ(alive->text(), "alive");
 }
 
+TEST_P(HelperDeathTest, WaitReturnsEvenWhenAHandlerNeverDoes) {
+  Request request;
+  request.set_action(Request::HANG);
+  ClientContext context;
+  context.set_timeout(absl::Milliseconds(50));
+  Reply reply;
+  EXPECT_THAT(stub_->Echo(context, request, &reply),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  // The helper gives the hung handler a grace period, then exits on its own.
+  absl::StatusOr<ExitStatus> end = child_->Wait();
+  ASSERT_THAT(end, IsOk());
+  EXPECT_TRUE(end->exited()) << end->ToString();
+}
+
 TEST_P(HelperDeathTest, HungStreamMeetsTheDeadline) {
   ClientContext context;
   context.set_timeout(absl::Milliseconds(100));

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "forkrpc/internal/control_codec.h"
 #include "forkrpc/internal/server_context_access.h"
 #include "forkrpc/wire.pb.h"
@@ -42,18 +43,30 @@ ServerSession::~ServerSession() = default;
 
 // --- the thread pool -----------------------------------------------------------------
 
-absl::Status ServerSession::Run() {
-  PoolThread();
-  // The pool no longer grows once done_ is set; wait for every thread to leave.
-  for (;;) {
-    std::vector<std::thread> threads;
-    {
-      absl::MutexLock lock(&connection_->mu());
-      if (threads_.empty()) return end_status_;
-      threads.swap(threads_);
+absl::Status ServerSession::Run(absl::Duration handler_grace) {
+  // The calling thread supervises: pool threads serve, so that a handler that never
+  // returns cannot keep Run from returning once the session has ended.
+  std::vector<std::thread> threads;
+  absl::Status result;
+  {
+    absl::MutexLock lock(&connection_->mu());
+    SpawnPoolThread();
+    auto ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) { return done_; };
+    connection_->mu().Await(absl::Condition(&ended));
+    // The pool no longer grows once done_ is set; wait for every thread to leave.
+    auto all_left = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
+      return live_threads_ == 0;
+    };
+    if (!connection_->mu().AwaitWithTimeout(absl::Condition(&all_left), handler_grace)) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          live_threads_, " handlers still running ", absl::FormatDuration(handler_grace),
+          " after the session ended"));
     }
-    for (std::thread& thread : threads) thread.join();
+    threads.swap(threads_);
+    result = end_status_;
   }
+  for (std::thread& thread : threads) thread.join();
+  return result;
 }
 
 void ServerSession::PoolThread() {
@@ -89,8 +102,17 @@ void ServerSession::PoolThread() {
 
 void ServerSession::EnsureReader() {
   if (idle_threads_ > 0 || done_) return;
-  if (static_cast<int>(threads_.size()) + 1 >= max_threads_) return;
-  threads_.emplace_back([this] { PoolThread(); });
+  if (static_cast<int>(threads_.size()) >= max_threads_) return;
+  SpawnPoolThread();
+}
+
+void ServerSession::SpawnPoolThread() {
+  ++live_threads_;
+  threads_.emplace_back([this] {
+    PoolThread();
+    absl::MutexLock lock(&connection_->mu());
+    --live_threads_;
+  });
 }
 
 void ServerSession::Schedule(Work work) {

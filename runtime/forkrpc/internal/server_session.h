@@ -42,9 +42,11 @@ class ServerSession final : public Connection::Handler {
   ~ServerSession() override;
 
   // Serves on the calling thread and the pool until the peer closes, Shutdown ends the
-  // session, or the peer breaks the protocol; returns once every handler has returned.
-  // OK unless the protocol was broken.
-  absl::Status Run();
+  // session, or the peer breaks the protocol; then gives the handlers still running
+  // `handler_grace` to return (they see IsCancelled). OK unless the protocol was broken;
+  // DEADLINE_EXCEEDED if handlers outlived the grace, in which case their threads still
+  // use the session and it must not be destroyed (a helper _exits instead).
+  absl::Status Run(absl::Duration handler_grace = absl::InfiniteDuration());
 
   // Stops taking calls, waits until `deadline` for the running ones, then cancels those
   // left (their clients get UNAVAILABLE) and closes the connection.
@@ -70,6 +72,7 @@ class ServerSession final : public Connection::Handler {
   void PoolThread();
   // Makes sure a thread is free to read while the caller runs a handler.
   void EnsureReader() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
+  void SpawnPoolThread() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
 
   const std::unique_ptr<Connection> connection_;
   const RouteMap& routes_;
@@ -79,6 +82,8 @@ class ServerSession final : public Connection::Handler {
   std::vector<Work> work_queue_ ABSL_GUARDED_BY(connection_->mu());
   std::vector<std::thread> threads_ ABSL_GUARDED_BY(connection_->mu());
   int idle_threads_ ABSL_GUARDED_BY(connection_->mu()) = 0;
+  // Pool threads that have not yet left PoolThread.
+  int live_threads_ ABSL_GUARDED_BY(connection_->mu()) = 0;
   int running_calls_ ABSL_GUARDED_BY(connection_->mu()) = 0;
   bool shutting_down_ ABSL_GUARDED_BY(connection_->mu()) = false;
   bool done_ ABSL_GUARDED_BY(connection_->mu()) = false;
