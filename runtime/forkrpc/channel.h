@@ -9,6 +9,7 @@
 #define FORKRPC_CHANNEL_H_
 
 #include <cstdint>
+#include <string>
 #include <memory>
 #include <optional>
 
@@ -28,6 +29,8 @@ namespace forkrpc {
 inline constexpr int64_t kMaxMessageSizeLimit = 2147483647;
 // The message size limit unless set: 128 MiB.
 inline constexpr int64_t kDefaultMaxMessageSize = int64_t{128} << 20;
+// A memfd_threshold that no message reaches.
+inline constexpr int64_t kNoMemfdThreshold = INT64_MAX;
 
 struct ChannelOptions {
   // The timeout of calls whose context sets no deadline, including the context-free
@@ -36,6 +39,10 @@ struct ChannelOptions {
   // The largest serialized message this side sends or accepts, in bytes; at most
   // kMaxMessageSizeLimit. Larger ones fail with RESOURCE_EXHAUSTED.
   int64_t max_message_size = kDefaultMaxMessageSize;
+  // Messages of at least this many serialized bytes that do not fit one packet travel
+  // in a sealed memfd rather than in chunks over the socket. By default none do: fresh
+  // memfd pages cost more than the copies they save (docs/performance.md).
+  int64_t memfd_threshold = kNoMemfdThreshold;
   // How a dead peer is named in statuses; Spawn sets it to the helper's name and pid.
   std::string peer_name;
 };

@@ -64,6 +64,7 @@ absl::Status Server::ServeConnection(UniqueFd socket, std::string peer_name,
                                      UniqueFd parent_pidfd, absl::Duration handler_grace) {
   internal::ConnectionOptions connection_options;
   connection_options.max_message_size = options_.max_message_size;
+  connection_options.memfd_threshold = options_.memfd_threshold;
   connection_options.peer_name = std::move(peer_name);
   if (parent_pidfd.valid()) {
     connection_options.peer_process = internal::PeerProcess{std::move(parent_pidfd), false};

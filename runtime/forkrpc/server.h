@@ -37,6 +37,8 @@ struct ServerOptions {
   // The largest serialized message this side sends or accepts; at most
   // kMaxMessageSizeLimit.
   int64_t max_message_size = kDefaultMaxMessageSize;
+  // As ChannelOptions::memfd_threshold, for what the server sends.
+  int64_t memfd_threshold = kNoMemfdThreshold;
 };
 
 // Thread-safe. Serves one connection at a time.

@@ -63,7 +63,7 @@ void CheckDecodedFrame(const Frame& frame, absl::string_view packet, size_t fds)
   FUZZ_CHECK(Inside(frame.control, packet), "control view outside the packet");
   FUZZ_CHECK(Inside(frame.message, packet), "message view outside the packet");
   FUZZ_CHECK(frame.control.size() == header.control_length, "control view length");
-  bool in_line = frame.has_message && !header.has(kFlagOutOfLine);
+  bool in_line = frame.has_message && !header.has(kFlagOutOfLine) && !header.has(kFlagChunked);
   FUZZ_CHECK(frame.message.size() == (in_line ? header.message_length : 0), "message view length");
   FUZZ_CHECK(header.fd_count == fds, "descriptor count accepted unequal");
   FUZZ_CHECK((header.flags & ~kKnownFlags) == 0, "unknown flag accepted");
@@ -71,7 +71,7 @@ void CheckDecodedFrame(const Frame& frame, absl::string_view packet, size_t fds)
   FUZZ_CHECK(connection_frame == (header.call_id == 0), "call id 0 on the wrong frame");
   if (header.has(kFlagOutOfLine)) {
     FUZZ_CHECK(header.fd_count > 0, "out of line without a memfd");
-    FUZZ_CHECK(!header.has(kFlagMoreChunks), "out of line and chunked");
+    FUZZ_CHECK(!header.has(kFlagChunked), "out of line and chunked");
   }
   if (!frame.has_message) FUZZ_CHECK(header.message_length == 0, "message on a bare frame");
 

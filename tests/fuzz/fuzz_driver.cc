@@ -87,7 +87,8 @@ std::vector<std::string> Seeds() {
   seeds.push_back(Input(Header(FrameType::kCallStart, kFlagHasMessage | kFlagOutOfLine, 5, 1),
                         start.SerializeAsString(), ""));
   seeds.push_back(Input(Header(FrameType::kMessage, 0, 7, 2), "", "message bytes"));
-  seeds.push_back(Input(Header(FrameType::kMessage, kFlagMoreChunks, 7), "", "chunk"));
+  seeds.push_back(Input(Header(FrameType::kMessage, kFlagChunked, 7), "", ""));
+  seeds.push_back(Input(Header(FrameType::kChunk, 0, 7), "", "chunk"));
   seeds.push_back(
       Input(Header(FrameType::kMessage, kFlagEndOfStream, 9), headers.SerializeAsString(), "m"));
   seeds.push_back(Input(Header(FrameType::kHalfClose, 0, 9), "", ""));

@@ -16,11 +16,15 @@ namespace forkrpc::testing {
 using forkrpc::test::Reply;
 using forkrpc::test::Request;
 
-absl::Status TestServiceImpl::Act(ServerContext& context, const Request& request, Reply* reply) {
+absl::Status TestServiceImpl::Act(ServerContext& context, const Request& request, Reply* reply,
+                                  std::vector<UniqueFd>* fds, std::vector<UniqueFd>* reply_fds) {
   reply->set_text(request.text());
   reply->set_payload(request.payload());
   switch (request.action()) {
     case Request::ECHO:
+      return absl::OkStatus();
+    case Request::ECHO_FDS:
+      if (fds != nullptr && reply_fds != nullptr) *reply_fds = std::move(*fds);
       return absl::OkStatus();
     case Request::SLEEP:
       absl::SleepFor(absl::Milliseconds(request.millis()));
@@ -70,17 +74,23 @@ absl::Status TestServiceImpl::Act(ServerContext& context, const Request& request
 }
 
 absl::Status TestServiceImpl::Echo(ServerContext& context, const Request& request, Reply* reply) {
-  return Act(context, request, reply);
+  std::vector<UniqueFd> fds = context.TakeRequestFds();
+  std::vector<UniqueFd> reply_fds;
+  absl::Status status = Act(context, request, reply, &fds, &reply_fds);
+  for (UniqueFd& fd : reply_fds) context.AttachFd(std::move(fd));
+  return status;
 }
 
 absl::Status TestServiceImpl::Stream(ServerContext& context, const Request& request,
                                      ServerWriter<Reply>& writer) {
+  std::vector<UniqueFd> fds = context.TakeRequestFds();
   for (int i = 0; i < request.count(); ++i) {
     Reply reply;
-    absl::Status status = Act(context, request, &reply);
+    std::vector<UniqueFd> reply_fds;
+    absl::Status status = Act(context, request, &reply, &fds, &reply_fds);
     if (!status.ok()) return status;
     reply.set_index(i);
-    if (!writer.Write(reply)) return absl::CancelledError("client went away");
+    if (!writer.Write(reply, std::move(reply_fds))) return absl::CancelledError("client went away");
   }
   return absl::OkStatus();
 }
@@ -89,11 +99,17 @@ absl::Status TestServiceImpl::Collect(ServerContext& context, ServerReader<Reque
                                       Reply* reply) {
   std::vector<std::string> texts;
   Request request;
-  while (reader.Read(&request)) {
+  std::vector<UniqueFd> fds;
+  while (reader.Read(&request, &fds)) {
     Reply ignored;
     absl::Status status = Act(context, request, &ignored);
     if (!status.ok()) return status;
     texts.push_back(request.text());
+    reply->set_payload(request.payload());
+    if (request.action() == Request::ECHO_FDS) {
+      for (UniqueFd& fd : fds) context.AttachFd(std::move(fd));
+    }
+    fds.clear();
   }
   reply->set_text(absl::StrJoin(texts, ","));
   return absl::OkStatus();
@@ -103,12 +119,15 @@ absl::Status TestServiceImpl::Chat(ServerContext& context,
                                    ServerReaderWriter<Reply, Request>& stream) {
   Request request;
   int index = 0;
-  while (stream.Read(&request)) {
+  std::vector<UniqueFd> fds;
+  while (stream.Read(&request, &fds)) {
     Reply reply;
-    absl::Status status = Act(context, request, &reply);
+    std::vector<UniqueFd> reply_fds;
+    absl::Status status = Act(context, request, &reply, &fds, &reply_fds);
     if (!status.ok()) return status;
     reply.set_index(index++);
-    if (!stream.Write(reply)) return absl::CancelledError("client went away");
+    if (!stream.Write(reply, std::move(reply_fds))) return absl::CancelledError("client went away");
+    fds.clear();
   }
   return absl::OkStatus();
 }

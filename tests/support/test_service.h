@@ -31,8 +31,10 @@ class TestServiceImpl final : public forkrpc::test::Test::Service {
 
  private:
   // Carries out `request`'s action and fills `reply`; the status to answer with.
+  // `fds` are the request's descriptors; ECHO_FDS leaves them in `reply_fds`.
   absl::Status Act(ServerContext& context, const forkrpc::test::Request& request,
-                   forkrpc::test::Reply* reply);
+                   forkrpc::test::Reply* reply, std::vector<UniqueFd>* fds = nullptr,
+                   std::vector<UniqueFd>* reply_fds = nullptr);
 
   int report_fd_;
 };

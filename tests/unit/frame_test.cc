@@ -106,7 +106,7 @@ struct ValidFrame {
 constexpr uint8_t kEos = kFlagEndOfStream;
 constexpr uint8_t kHas = kFlagHasMessage;
 constexpr uint8_t kOol = kFlagOutOfLine;
-constexpr uint8_t kMore = kFlagMoreChunks;
+constexpr uint8_t kChunked = kFlagChunked;
 
 const ValidFrame kValidFrames[] = {
     {FrameType::kHello, 0},
@@ -116,39 +116,43 @@ const ValidFrame kValidFrames[] = {
     {FrameType::kCallStart, kHas | kEos},
     {FrameType::kCallStart, kHas | kOol},
     {FrameType::kCallStart, kHas | kOol | kEos},
-    {FrameType::kCallStart, kHas | kMore},
-    {FrameType::kCallStart, kHas | kMore | kEos},
+    {FrameType::kCallStart, kHas | kChunked},
+    {FrameType::kCallStart, kHas | kChunked | kEos},
     {FrameType::kMessage, 0},
     {FrameType::kMessage, kEos},
     {FrameType::kMessage, kOol},
     {FrameType::kMessage, kOol | kEos},
-    {FrameType::kMessage, kMore},
-    {FrameType::kMessage, kMore | kEos},
+    {FrameType::kMessage, kChunked},
+    {FrameType::kMessage, kChunked | kEos},
     {FrameType::kHalfClose, 0},
     {FrameType::kStatus, 0},
     {FrameType::kStatus, kHas},
     {FrameType::kStatus, kHas | kOol},
-    {FrameType::kStatus, kHas | kMore},
+    {FrameType::kStatus, kHas | kChunked},
     {FrameType::kCancel, 0},
     {FrameType::kCredit, 0},
     {FrameType::kGoodbye, 0},
+    {FrameType::kChunk, 0},
 };
 
 class FrameRoundTripTest : public ::testing::TestWithParam<ValidFrame> {};
 
 TEST_P(FrameRoundTripTest, DecodesWhatWasEncoded) {
   const ValidFrame& valid = GetParam();
-  bool has_message = valid.type == FrameType::kMessage || (valid.flags & kHas) != 0;
+  bool has_message = valid.type == FrameType::kMessage || valid.type == FrameType::kChunk ||
+                     (valid.flags & kHas) != 0;
   bool out_of_line = (valid.flags & kOol) != 0;
+  // Out of line or chunked, the message bytes are not in the packet.
+  bool elsewhere = out_of_line || (valid.flags & kChunked) != 0;
   FrameHeader header =
       Header(valid.type, valid.flags, IsConnectionFrame(valid.type) ? 0 : kSomeCallId);
   // An out-of-line message is its memfd plus one more descriptor of the message's own.
   header.fd_count = out_of_line ? 2 : has_message ? 1 : 0;
   std::string control = "control section";
-  std::string message = has_message && !out_of_line ? "message bytes" : "";
+  std::string message = has_message && !elsewhere ? "message bytes" : "";
   header.control_length = static_cast<uint32_t>(control.size());
   // Out of line, the length is the memfd's size and no message bytes are in the packet.
-  header.message_length = out_of_line ? 1u << 20 : static_cast<uint32_t>(message.size());
+  header.message_length = elsewhere ? 1u << 20 : static_cast<uint32_t>(message.size());
   std::string packet = Packet(header, control + message);
 
   absl::StatusOr<Frame> frame = DecodeFrame(packet, header.fd_count);
@@ -248,7 +252,7 @@ INSTANTIATE_TEST_SUITE_P(Flags, DisallowedFlagsTest,
                          ::testing::Values(DisallowedFlags{FrameType::kHello, kEos, kEos},
                                            DisallowedFlags{FrameType::kGoodbye, kHas, kHas},
                                            DisallowedFlags{FrameType::kHalfClose, kEos, kEos},
-                                           DisallowedFlags{FrameType::kCancel, kMore, kMore},
+                                           DisallowedFlags{FrameType::kCancel, kChunked, kChunked},
                                            DisallowedFlags{FrameType::kCredit, kOol, kOol},
                                            DisallowedFlags{FrameType::kMessage, kHas | kEos, kHas},
                                            DisallowedFlags{FrameType::kStatus, kHas | kEos, kEos},
@@ -343,7 +347,7 @@ TEST(FrameDecodeTest, MessageFlagsOnAFrameWithoutMessageAreNamed) {
   out_of_line.fd_count = 1;
   EXPECT_THAT(DecodeFrame(Packet(out_of_line), 1),
               ProtocolError(AllOf(HasSubstr("without a message"), HasSubstr("out of line"))));
-  EXPECT_THAT(DecodeFrame(Packet(Header(FrameType::kStatus, kMore)), 0),
+  EXPECT_THAT(DecodeFrame(Packet(Header(FrameType::kStatus, kChunked)), 0),
               ProtocolError(AllOf(HasSubstr("without a message"), HasSubstr("chunked"))));
 }
 
@@ -355,7 +359,7 @@ TEST(FrameDecodeTest, OutOfLineMessageWithoutDescriptorsIsRejected) {
 }
 
 TEST(FrameDecodeTest, OutOfLineAndChunkedTogetherIsRejected) {
-  FrameHeader header = Header(FrameType::kMessage, kOol | kMore);
+  FrameHeader header = Header(FrameType::kMessage, kOol | kChunked);
   header.fd_count = 1;
   header.message_length = 1 << 20;
   EXPECT_THAT(DecodeFrame(Packet(header), 1),

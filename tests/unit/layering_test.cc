@@ -66,6 +66,7 @@ const std::map<Stem, TableEntry>& LayerTable() {
       {"internal/errno_status", {Layer::kOs}},
       {"internal/socket_io", {Layer::kOs}},
       {"internal/pidfd", {Layer::kOs}},
+      {"internal/sealed_memfd", {Layer::kOs}},
       {"internal/check", {Layer::kOs}},
       {"internal/status_macros", {Layer::kOs}},
       // wire
@@ -80,6 +81,9 @@ const std::map<Stem, TableEntry>& LayerTable() {
       {"internal/call_state", {Layer::kConnection}},
       {"internal/call_table", {Layer::kConnection}},
       {"internal/connection", {Layer::kConnection}},
+      {"internal/connection_send", {Layer::kConnection}},
+      {"internal/chunk_assembler", {Layer::kConnection}},
+      {"internal/message_bytes", {Layer::kConnection}},
       // rpc
       {"rpc_method", {Layer::kRpc}},
       {"channel", {Layer::kRpc}},
@@ -97,6 +101,7 @@ const std::map<Stem, TableEntry>& LayerTable() {
       {"internal/server_context_access", {Layer::kRpc}},
       {"internal/server_call", {Layer::kRpc}},
       {"internal/server_session", {Layer::kRpc}},
+      {"internal/message_cache", {Layer::kRpc}},
       // process
       {"exit_status", {Layer::kProcess}},
       {"child", {Layer::kProcess}},

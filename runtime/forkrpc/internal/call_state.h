@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "forkrpc/internal/flow_control.h"
+#include "forkrpc/internal/message_bytes.h"
 #include "forkrpc/unique_fd.h"
 #include "google/protobuf/message_lite.h"
 
@@ -26,7 +27,7 @@ struct MessageTarget {
 
 // A received message no one was waiting for, kept until it is read.
 struct InboundMessage {
-  std::string bytes;
+  MessageBytes bytes;
   std::vector<UniqueFd> fds;
   int64_t cost = 0;
 };

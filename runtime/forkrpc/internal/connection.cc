@@ -32,25 +32,6 @@ absl::Status ProtocolError(absl::string_view what) {
   return absl::InternalError(absl::StrCat("protocol error: ", what));
 }
 
-// Each thread builds its frames in a buffer of its own that only grows, so a steady
-// stream of calls allocates nothing per frame.
-class SendBuffer {
- public:
-  char* Reserve(size_t size) {
-    if (size > capacity_) {
-      capacity_ = std::max(size, capacity_ * 2);
-      data_.reset(new char[capacity_]);
-    }
-    return data_.get();
-  }
-
- private:
-  std::unique_ptr<char[]> data_;
-  size_t capacity_ = 0;
-};
-
-thread_local SendBuffer t_send_buffer;
-
 absl::Status GetSocketOption(int fd, int option, int* value) {
   socklen_t length = sizeof(*value);
   if (::getsockopt(fd, SOL_SOCKET, option, value, &length) != 0) {
@@ -113,7 +94,8 @@ Connection::Connection(UniqueFd socket, SocketType type, uint32_t max_packet_siz
       wake_(std::move(wake)),
       options_(std::move(options)),
       receive_buffer_(new char[kHelloBufferSize]),
-      receive_capacity_(kHelloBufferSize) {
+      receive_capacity_(kHelloBufferSize),
+      assembler_(options_.max_message_size) {
   if (options_.peer_name.empty()) options_.peer_name = "peer";
 }
 
@@ -230,6 +212,19 @@ void Connection::ReadOnce(absl::Time deadline, Work* work) {
 }
 
 void Connection::ReceiveAndDispatch(Work* work) {
+  if (partials_forgotten_.load(std::memory_order_acquire)) {
+    std::vector<uint32_t> forgotten;
+    {
+      absl::MutexLock lock(&mu_);
+      forgotten.swap(forgotten_partials_);
+      partials_forgotten_.store(false, std::memory_order_release);
+    }
+    for (uint32_t id : forgotten) assembler_.Discard(id);
+  }
+  if (!assembler_.empty() && ReceiveChunkInPlace()) {
+    expect_data_ = true;
+    return;
+  }
   ReceivedPacket packet;
   absl::StatusOr<IoProgress> progress =
       ReceivePacket(socket_.get(), absl::MakeSpan(receive_buffer_.get(), receive_capacity_),
@@ -268,15 +263,9 @@ void Connection::ReceiveAndDispatch(Work* work) {
          /*say_goodbye=*/true);
     return;
   }
-  if (packet.control_truncated) {
-    // The descriptors that did arrive close with `packet`.
-    Fail(ProtocolError(absl::StrCat("control message truncated (MSG_CTRUNC) after ",
-                                    packet.fds.size(), " descriptors")),
-         /*say_goodbye=*/true);
-    return;
-  }
+  std::vector<UniqueFd> fds = std::move(packet.fds);
   Work produced;
-  Dispatch(packet.size, std::move(packet.fds), packet.credentials, &produced);
+  Dispatch(packet, std::move(fds), &produced);
   if (!produced) return;
   if (work != nullptr) {
     *work = std::move(produced);
@@ -285,33 +274,130 @@ void Connection::ReceiveAndDispatch(Work* work) {
   }
 }
 
-void Connection::Dispatch(size_t size, std::vector<UniqueFd> fds,
-                          const std::optional<ucred>& credentials, Work* work) {
+bool Connection::ReceiveChunkInPlace() {
+  char head[kFrameHeaderSize];
+  absl::StatusOr<size_t> peeked = PeekPacket(socket_.get(), absl::MakeSpan(head));
+  if (!peeked.ok() || *peeked != kFrameHeaderSize) return false;
+  FrameHeader header = ReadFrameHeader(head);
+  if (header.type != FrameType::kChunk || header.flags != 0 || header.fd_count != 0 ||
+      header.control_length != 0) {
+    return false;
+  }
+  char* target = assembler_.ContinuationTarget(header.call_id, header.message_length);
+  if (target == nullptr) return false;  // the ordinary path reads it, and judges it
+  iovec parts[2] = {{head, kFrameHeaderSize}, {target, header.message_length}};
+  ReceivedPacket packet;
+  absl::StatusOr<IoProgress> progress = ReceivePacket(socket_.get(), parts, &packet);
+  if (!progress.ok() || *progress != IoProgress::kDone) return false;
+  if (packet.size != kFrameHeaderSize + header.message_length || !packet.fds.empty() ||
+      packet.control_truncated) {
+    Fail(ProtocolError("CHUNK frame changed between peeking and reading it"),
+         /*say_goodbye=*/true);
+    return true;
+  }
+  assembler_.ContinuationReceived(header.call_id, header.message_length);
+  return true;
+}
+
+void Connection::Dispatch(const ReceivedPacket& packet, std::vector<UniqueFd> fds, Work* work) {
+  // When the kernel dropped descriptors (MSG_CTRUNC) their count cannot be checked; the
+  // message is refused below and the ones that did arrive close with it.
+  bool fds_lost = packet.control_truncated;
   absl::StatusOr<Frame> frame =
-      DecodeFrame(absl::string_view(receive_buffer_.get(), size), fds.size());
+      DecodeFrame(absl::string_view(receive_buffer_.get(), packet.size),
+                  fds_lost ? std::nullopt : std::optional<size_t>(fds.size()));
   if (!frame.ok()) {
     Fail(frame.status(), /*say_goodbye=*/true);
     return;
   }
+  FrameType type = frame->header.type;
   absl::Status status;
+  MessageBytes storage;
   if (!hello_received_) {
-    status = AcceptHello(*frame, credentials);
-  } else if (frame->header.type == FrameType::kHello) {
+    status = fds_lost ? ProtocolError("HELLO lost its control message")
+                      : AcceptHello(*frame, packet.credentials);
+  } else if (type == FrameType::kHello) {
     status = ProtocolError("second HELLO");
-  } else if (frame->header.type == FrameType::kGoodbye) {
+  } else if (type == FrameType::kGoodbye) {
     wire::Goodbye goodbye;
     if (!goodbye.ParseFromArray(frame->control.data(), static_cast<int>(frame->control.size()))) {
       status = ProtocolError("GOODBYE control section does not parse");
     } else {
       handler_->OnGoodbye(goodbye.reason());
     }
+  } else if (type == FrameType::kChunk) {
+    status = assembler_.AddChunk(*frame, std::move(fds), fds_lost);
   } else {
-    status = handler_->OnFrame(*frame, std::move(fds), work);
+    status = GatherMessage(&*frame, &fds, fds_lost, &storage);
+    if (status.ok()) {
+      dispatched_storage_ = &storage;
+      status = handler_->OnFrame(*frame, std::move(fds), work);
+      dispatched_storage_ = nullptr;
+    }
+    assembler_.Recycle(storage.TakeBuffer());
   }
   if (!status.ok()) {
     bool protocol = absl::StartsWith(status.message(), "protocol error");
     Fail(status, /*say_goodbye=*/protocol);
   }
+}
+
+absl::Status Connection::GatherMessage(Frame* frame, std::vector<UniqueFd>* fds, bool fds_lost,
+                                       MessageBytes* storage) {
+  const FrameHeader& header = frame->header;
+  bool carries_message = header.type == FrameType::kCallStart ||
+                         header.type == FrameType::kMessage || header.type == FrameType::kStatus;
+  if (header.has(kFlagChunked)) {
+    absl::StatusOr<AssembledMessage> assembled =
+        assembler_.Finish(header.call_id, header.message_length, fds->size());
+    if (!assembled.ok()) return assembled.status();
+    frame->refused = std::move(assembled->refused);
+    *storage = std::move(assembled->bytes);
+    frame->message = storage->view();
+    // The chunks' descriptors come first, then this frame's own.
+    for (UniqueFd& fd : *fds) assembled->fds.push_back(std::move(fd));
+    *fds = std::move(assembled->fds);
+  } else if ((carries_message || header.type == FrameType::kCancel) && !assembler_.empty()) {
+    // The call moved on without finishing a chunked message: its sender gave it up.
+    assembler_.Discard(header.call_id);
+  }
+  if (header.has(kFlagOutOfLine)) {
+    UniqueFd memfd = std::move(fds->front());
+    fds->erase(fds->begin());
+    if (header.message_length > static_cast<uint64_t>(options_.max_message_size)) {
+      frame->refused = absl::ResourceExhaustedError(absl::StrCat(
+          "message of ", header.message_length, " bytes exceeds the limit of ",
+          options_.max_message_size, " bytes"));
+    } else {
+      absl::StatusOr<SealedMapping> mapping = SealedMapping::Map(memfd.get(), header.message_length);
+      if (!mapping.ok()) return ProtocolError(mapping.status().message());
+      *storage = MessageBytes(*std::move(mapping));
+      frame->message = storage->view();
+    }
+  }
+  if (fds_lost && frame->refused.ok()) {
+    frame->refused = absl::ResourceExhaustedError(absl::StrCat(
+        "descriptors of the message were lost: the receiver's descriptor table is full "
+        "(MSG_CTRUNC; ",
+        fds->size(), " of ", header.fd_count, " arrived)"));
+  }
+  if (frame->has_message && frame->refused.ok() &&
+      frame->message.size() > static_cast<uint64_t>(options_.max_message_size)) {
+    frame->refused = absl::ResourceExhaustedError(
+        absl::StrCat("message of ", frame->message.size(), " bytes exceeds the limit of ",
+                     options_.max_message_size, " bytes"));
+  }
+  if (!frame->refused.ok()) {
+    frame->message = absl::string_view();
+    fds->clear();
+  }
+  return absl::OkStatus();
+}
+
+void Connection::ForgetPartialMessage(uint32_t call_id) {
+  absl::MutexLock lock(&mu_);
+  forgotten_partials_.push_back(call_id);
+  partials_forgotten_.store(true, std::memory_order_release);
 }
 
 absl::Status Connection::AcceptHello(const Frame& frame, const std::optional<ucred>& credentials) {
@@ -426,172 +512,6 @@ PeerCredentials Connection::peer_credentials() const {
   return peer_credentials_;
 }
 
-// --- sending -------------------------------------------------------------------------
-
-absl::StatusOr<Connection::BuiltPacket> Connection::BuildPacket(const OutgoingFrame& frame) {
-  size_t control_size = frame.control != nullptr ? frame.control->ByteSizeLong() : 0;
-  size_t message_size = 0;
-  if (frame.message != nullptr) {
-    message_size = frame.message->ByteSizeLong();
-    int64_t limit = options_.max_message_size;
-    int64_t peer_limit = peer_max_message_size_.load(std::memory_order_acquire);
-    if (peer_limit > 0 && peer_limit < limit) limit = peer_limit;
-    if (message_size > static_cast<uint64_t>(limit)) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "message of ", message_size, " bytes exceeds the limit of ", limit, " bytes"));
-    }
-  }
-  size_t size = kFrameHeaderSize + control_size + message_size;
-  if (size > max_packet_size_) {
-    // TODO(perf): carry larger messages out of line in a sealed memfd.
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "message of ", message_size, " bytes (frame of ", size,
-        " bytes) does not fit the packet limit of ", max_packet_size_, " bytes"));
-  }
-  if (frame.fds.size() > static_cast<size_t>(kMaxFdsPerPacket)) {
-    return absl::ResourceExhaustedError(absl::StrCat("message carries ", frame.fds.size(),
-                                                     " descriptors; the most is ",
-                                                     kMaxFdsPerPacket));
-  }
-  char* data = t_send_buffer.Reserve(size);
-  FrameHeader header;
-  header.type = frame.type;
-  header.flags = frame.flags;
-  if (frame.message != nullptr && frame.type != FrameType::kMessage) {
-    header.flags |= kFlagHasMessage;
-  }
-  header.fd_count = static_cast<uint16_t>(frame.fds.size());
-  header.call_id = frame.call_id;
-  header.control_length = static_cast<uint32_t>(control_size);
-  header.message_length = static_cast<uint32_t>(message_size);
-  EncodeFrameHeader(header, data);
-  char* cursor = data + kFrameHeaderSize;
-  if (frame.control != nullptr) {
-    cursor = reinterpret_cast<char*>(frame.control->SerializeWithCachedSizesToArray(
-        reinterpret_cast<uint8_t*>(cursor)));
-  }
-  if (frame.message != nullptr) {
-    frame.message->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(cursor));
-  }
-  return BuiltPacket{data, size, message_size};
-}
-
-absl::Status Connection::Send(const OutgoingFrame& frame, absl::Time deadline) {
-  if (failed()) return FailureForNewCalls();
-  absl::StatusOr<BuiltPacket> packet = BuildPacket(frame);
-  if (!packet.ok()) return packet.status();
-  return SendBuilt(*packet, frame.fds, deadline);
-}
-
-absl::Status Connection::SendBuilt(const BuiltPacket& packet, absl::Span<const int> fds,
-                                   absl::Time deadline) {
-  if (!TakeSendTurn(deadline)) {
-    return absl::DeadlineExceededError("deadline passed waiting for a turn to send");
-  }
-  if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
-  iovec data{packet.data, packet.size};
-  absl::Status status = SendPacketWaiting({&data, 1}, fds, false, deadline);
-  ReleaseSendTurn();
-  return status;
-}
-
-absl::Status Connection::SendPacketWaiting(absl::Span<const iovec> data,
-                                           absl::Span<const int> fds, bool with_credentials,
-                                           absl::Time deadline) {
-  for (;;) {
-    absl::StatusOr<IoProgress> progress = SendPacket(socket_.get(), data, fds, with_credentials);
-    if (!progress.ok()) {
-      if (progress.status().code() == absl::StatusCode::kUnavailable) {
-        DrainAndFail();
-        return FailureForNewCalls();
-      }
-      return Annotate(progress.status(), "send frame");
-    }
-    if (*progress == IoProgress::kDone) return absl::OkStatus();
-
-    // The socket is full. Wait for room, and read meanwhile if no one else is: the peer
-    // may itself be blocked sending to us.
-    bool reading = TryTakeReaderRole();
-    pollfd poll_fds[2] = {{socket_.get(), static_cast<short>(POLLOUT | (reading ? POLLIN : 0)), 0},
-                          {-1, POLLIN, 0}};
-    if (options_.peer_process.has_value()) poll_fds[1].fd = options_.peer_process->pidfd.get();
-    absl::StatusOr<int> ready = PollUntil(poll_fds, deadline);
-    if (reading) {
-      if (ready.ok() && (poll_fds[0].revents & POLLIN) != 0) {
-        Work work;
-        ReceiveAndDispatch(&work);
-        if (work) handler_->Schedule(std::move(work));
-      }
-      ReleaseReaderRole();
-    }
-    if (!ready.ok()) return Annotate(ready.status(), "wait to send");
-    if (poll_fds[1].revents != 0 && (poll_fds[0].revents & POLLOUT) == 0) PeerGone();
-    if (failed()) return FailureForNewCalls();
-    if (*ready == 0) {
-      return absl::DeadlineExceededError("deadline passed while the socket was full");
-    }
-  }
-}
-
-void Connection::SendControl(FrameType type, uint32_t call_id,
-                             const google::protobuf::MessageLite* control) {
-  if (failed()) return;
-  std::string packet(kFrameHeaderSize, '\0');
-  if (control != nullptr) control->AppendToString(&packet);
-  FrameHeader header;
-  header.type = type;
-  header.call_id = call_id;
-  header.control_length = static_cast<uint32_t>(packet.size() - kFrameHeaderSize);
-  EncodeFrameHeader(header, packet.data());
-  {
-    absl::MutexLock lock(&send_mu_);
-    control_queue_.push_back(std::move(packet));
-    control_queued_.store(true, std::memory_order_release);
-    // Whoever holds the send turn flushes the queue before giving it up.
-    if (sending_) return;
-    sending_ = true;
-  }
-  ReleaseSendTurn();
-}
-
-void Connection::FlushControlQueue() {
-  std::vector<std::string> queue;
-  {
-    absl::MutexLock lock(&send_mu_);
-    queue.swap(control_queue_);
-    control_queued_.store(false, std::memory_order_release);
-  }
-  size_t sent = 0;
-  for (; sent < queue.size(); ++sent) {
-    iovec data{queue[sent].data(), queue[sent].size()};
-    absl::StatusOr<IoProgress> progress = SendPacket(socket_.get(), {&data, 1}, {});
-    if (!progress.ok()) return;  // the connection is failing; the frames are moot
-    if (*progress == IoProgress::kWouldBlock) break;
-  }
-  if (sent == queue.size()) return;
-  // Keep what did not fit, ahead of anything queued meanwhile; the reader sends it when
-  // the socket has room.
-  absl::MutexLock lock(&send_mu_);
-  control_queue_.insert(control_queue_.begin(), std::make_move_iterator(queue.begin() + sent),
-                        std::make_move_iterator(queue.end()));
-  control_queued_.store(true, std::memory_order_release);
-  WakeReader();
-}
-
-bool Connection::TakeSendTurn(absl::Time deadline) {
-  auto free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(send_mu_) { return !sending_; };
-  bool got = send_mu_.LockWhenWithDeadline(absl::Condition(&free), deadline);
-  if (got) sending_ = true;
-  send_mu_.Unlock();
-  return got;
-}
-
-void Connection::ReleaseSendTurn() {
-  if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
-  absl::MutexLock lock(&send_mu_);
-  sending_ = false;
-}
-
 bool Connection::TryTakeReaderRole() {
   absl::MutexLock lock(&mu_);
   if (reader_active_) return false;
@@ -623,7 +543,12 @@ absl::Status Connection::DeliverMessage(CallState& call, const Frame& frame,
     }
     bool reader_waits = call.read_waiting && !call.read_filled && !call.delivering;
     if (!reader_waits || !call.inbound.empty()) {
-      call.inbound.push_back(InboundMessage{std::string(frame.message), std::move(fds), cost});
+      // Bytes the connection owns (assembled, mapped) move into the queue; a view into
+      // the packet is copied, the packet buffer being the next packet's.
+      MessageBytes bytes = dispatched_storage_ != nullptr && !dispatched_storage_->view().empty()
+                               ? std::move(*dispatched_storage_)
+                               : MessageBytes(std::string(frame.message));
+      call.inbound.push_back(InboundMessage{std::move(bytes), std::move(fds), cost});
       if (end_of_stream) call.inbound_closed = true;
       return absl::OkStatus();
     }
@@ -684,7 +609,7 @@ absl::StatusOr<bool> Connection::ReadMessage(CallState& call, MessageTarget targ
     }
   }
   if (have_queued) {
-    parsed = ParseInto(target, queued.bytes, std::move(queued.fds));
+    parsed = ParseInto(target, queued.bytes.view(), std::move(queued.fds));
     cost = queued.cost;
   }
   if (call.streaming()) {
@@ -701,27 +626,6 @@ absl::StatusOr<bool> Connection::ReadMessage(CallState& call, MessageTarget targ
   }
   if (!parsed) return absl::InternalError("received message does not parse");
   return true;
-}
-
-absl::Status Connection::SendStreamMessage(CallState& call, OutgoingFrame frame,
-                                           absl::Time deadline) {
-  auto can_send = [&call]() { return call.send_credit.CanSend() || call.ended; };
-  Await(can_send, deadline);
-  {
-    absl::MutexLock lock(&mu_);
-    if (call.ended) return absl::FailedPreconditionError("the call has ended");
-    if (!call.send_credit.CanSend()) {
-      return absl::DeadlineExceededError("deadline passed waiting for flow-control credit");
-    }
-  }
-  if (failed()) return FailureForNewCalls();
-  absl::StatusOr<BuiltPacket> packet = BuildPacket(frame);
-  if (!packet.ok()) return packet.status();
-  {
-    absl::MutexLock lock(&mu_);
-    call.send_credit.Spend(MessageCost(packet->message_size));
-  }
-  return SendBuilt(*packet, frame.fds, deadline);
 }
 
 }  // namespace forkrpc::internal

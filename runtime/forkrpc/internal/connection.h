@@ -3,6 +3,10 @@
 // hands each to its Handler (the client's channel or the server's session), detects a
 // dead peer, and fails every call at once when the connection ends.
 //
+// A message too big for one packet travels in CHUNK frames ahead of its frame, or, at
+// or above ConnectionOptions::memfd_threshold, in a sealed memfd; descriptors beyond
+// one packet's share ride on the CHUNK frames (docs/wire-format.md).
+//
 // There is no reader thread. A thread that waits for something on the connection (a
 // reply, a stream message, credit, work for a server thread) reads the socket itself
 // whenever no other thread is reading, and dispatches what it reads to whichever call
@@ -17,6 +21,7 @@
 #include <sys/uio.h>
 
 #include <atomic>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,8 +37,11 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "forkrpc/internal/call_state.h"
+#include "forkrpc/internal/chunk_assembler.h"
 #include "forkrpc/internal/frame.h"
 #include "forkrpc/internal/hello.h"
+#include "forkrpc/internal/message_bytes.h"
+#include "forkrpc/internal/socket_io.h"
 #include "forkrpc/peer_credentials.h"
 #include "forkrpc/socket_pair.h"
 #include "forkrpc/unique_fd.h"
@@ -58,6 +66,9 @@ struct ConnectionOptions {
   int64_t max_message_size = 0;
   // Announced in our hello by a helper whose setup failed.
   absl::Status setup_error;
+  // Messages of at least this many serialized bytes that do not fit one packet travel
+  // in a sealed memfd instead of in chunks (ChannelOptions::memfd_threshold).
+  int64_t memfd_threshold = INT64_MAX;
   // How statuses name the peer ("helper calc (pid 4242)"); "peer" when empty.
   std::string peer_name;
   std::optional<PeerProcess> peer_process;
@@ -145,9 +156,13 @@ class Connection {
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Routes a received message to `call`: parsed straight into the target of a waiting
-  // reader, or queued. For Handler::OnFrame; errors are protocol errors.
+  // reader, or queued (taking over the frame's message bytes when they are not a view
+  // into the packet). For Handler::OnFrame only; errors are protocol errors.
   absl::Status DeliverMessage(CallState& call, const Frame& frame, std::vector<UniqueFd> fds)
       ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Drops what has arrived of a chunked message for call `call_id`, which ended.
+  void ForgetPartialMessage(uint32_t call_id) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Reads the next message of `call` into `target`, waiting until `deadline`: true for
   // a message; false when no more will come (the peer half-closed or the call ended);
@@ -184,17 +199,27 @@ class Connection {
   Connection(UniqueFd socket, SocketType type, uint32_t max_packet_size, UniqueFd wake,
              ConnectionOptions options);
 
-  // A frame built into this thread's send buffer.
-  struct BuiltPacket {
-    char* data = nullptr;
-    size_t size = 0;
+  // How a frame's message travels.
+  enum class Path { kInLine, kChunked, kMemfd };
+  // A frame's sizes and path, decided before anything is serialized.
+  struct Plan {
+    Path path = Path::kInLine;
+    size_t control_size = 0;
     size_t message_size = 0;
   };
-  // Builds `frame` into this thread's send buffer, checking the size limits.
-  absl::StatusOr<BuiltPacket> BuildPacket(const OutgoingFrame& frame);
-  // Sends a built packet in the send turn.
-  absl::Status SendBuilt(const BuiltPacket& packet, absl::Span<const int> fds,
-                         absl::Time deadline);
+  // Checks `frame` against the limits and picks its path.
+  absl::StatusOr<Plan> PlanFrame(const OutgoingFrame& frame);
+  // Sends `frame` along `plan`.
+  absl::Status SendPlanned(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
+  absl::Status SendChunked(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
+  absl::Status SendViaMemfd(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
+  // Writes `frame`'s header (with `header` overrides) and control section to `out`;
+  // returns the bytes written.
+  size_t EncodeHead(const OutgoingFrame& frame, const FrameHeader& header, size_t control_size,
+                    char* out);
+  // Sends one packet in a send turn of its own.
+  absl::Status SendInTurn(absl::Span<const iovec> data, absl::Span<const int> fds,
+                          absl::Time deadline);
   // Sends one packet, waiting for room until `deadline` and reading meanwhile if no
   // one else is, so that two sides that both send cannot wedge each other.
   absl::Status SendPacketWaiting(absl::Span<const iovec> data, absl::Span<const int> fds,
@@ -214,8 +239,14 @@ class Connection {
   // Reader-role holder only: receives one packet if one is there, and dispatches it.
   // Work the dispatch produces goes to `work`, or to the handler's Schedule when null.
   void ReceiveAndDispatch(Work* work);
-  void Dispatch(size_t size, std::vector<UniqueFd> fds, const std::optional<ucred>& credentials,
-                Work* work);
+  // Reader-role holder only: when the next packet continues a chunked message, receives
+  // it straight into the message's buffer and returns true.
+  bool ReceiveChunkInPlace();
+  void Dispatch(const ReceivedPacket& packet, std::vector<UniqueFd> fds, Work* work);
+  // Finds the bytes and descriptors of `frame`'s message where they travelled (in
+  // chunks, in a memfd) and applies the size limit. Errors are protocol violations.
+  absl::Status GatherMessage(Frame* frame, std::vector<UniqueFd>* fds, bool fds_lost,
+                             MessageBytes* storage);
   absl::Status AcceptHello(const Frame& frame, const std::optional<ucred>& credentials);
   // The peer is gone: work out how it ended (briefly waiting on its pidfd) and fail.
   void PeerGone();
@@ -237,6 +268,9 @@ class Connection {
   std::unique_ptr<char[]> receive_buffer_;
   size_t receive_capacity_ = 0;
   bool hello_received_ = false;
+  ChunkAssembler assembler_;
+  // The frame being dispatched keeps its message here, for DeliverMessage to take.
+  MessageBytes* dispatched_storage_ = nullptr;
   bool expect_data_ = false;  // the last receive found a packet: try again before polling
   bool peer_reset_seen_ = false;  // recvmsg reported the peer's ECONNRESET once
   std::atomic<int64_t> peer_max_message_size_{0};  // 0 until the peer's hello
@@ -249,6 +283,9 @@ class Connection {
   PeerCredentials peer_credentials_ ABSL_GUARDED_BY(mu_);
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
   absl::Status failure_for_new_calls_ ABSL_GUARDED_BY(mu_);
+  // Calls whose partial chunked messages the reader should drop.
+  std::vector<uint32_t> forgotten_partials_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> partials_forgotten_{false};
 
   // Separate from mu_ so that senders never wait behind readers' bookkeeping.
   absl::Mutex send_mu_;

@@ -33,11 +33,11 @@ absl::Status ProtocolError(absl::string_view what) {
 uint8_t AllowedFlags(FrameType type) {
   switch (type) {
     case FrameType::kCallStart:
-      return kFlagEndOfStream | kFlagHasMessage | kFlagOutOfLine | kFlagMoreChunks;
+      return kFlagEndOfStream | kFlagHasMessage | kFlagOutOfLine | kFlagChunked;
     case FrameType::kMessage:
-      return kFlagEndOfStream | kFlagOutOfLine | kFlagMoreChunks;
+      return kFlagEndOfStream | kFlagOutOfLine | kFlagChunked;
     case FrameType::kStatus:
-      return kFlagHasMessage | kFlagOutOfLine | kFlagMoreChunks;
+      return kFlagHasMessage | kFlagOutOfLine | kFlagChunked;
     default:
       return 0;
   }
@@ -77,11 +77,24 @@ std::string FrameTypeName(FrameType type) {
       return "CREDIT";
     case FrameType::kGoodbye:
       return "GOODBYE";
+    case FrameType::kChunk:
+      return "CHUNK";
   }
   return absl::StrCat("type ", static_cast<int>(type));
 }
 
-absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, size_t fds_received) {
+FrameHeader ReadFrameHeader(const char* p) {
+  FrameHeader header;
+  header.type = static_cast<FrameType>(static_cast<uint8_t>(p[kTypeOffset]));
+  header.flags = static_cast<uint8_t>(p[kFlagsOffset]);
+  header.fd_count = Load16(p + kFdCountOffset);
+  header.call_id = Load32(p + kCallIdOffset);
+  header.control_length = Load32(p + kControlLengthOffset);
+  header.message_length = Load32(p + kMessageLengthOffset);
+  return header;
+}
+
+absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, std::optional<size_t> fds_received) {
   if (packet.size() < kFrameHeaderSize) {
     return ProtocolError(absl::StrCat("packet of ", packet.size(),
                                       " bytes is shorter than the ", kFrameHeaderSize,
@@ -93,13 +106,8 @@ absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, size_t fds_received)
     return ProtocolError(absl::StrCat("unknown frame type ", raw_type));
   }
   Frame frame;
+  frame.header = ReadFrameHeader(p);
   FrameHeader& header = frame.header;
-  header.type = static_cast<FrameType>(raw_type);
-  header.flags = static_cast<uint8_t>(p[kFlagsOffset]);
-  header.fd_count = Load16(p + kFdCountOffset);
-  header.call_id = Load32(p + kCallIdOffset);
-  header.control_length = Load32(p + kControlLengthOffset);
-  header.message_length = Load32(p + kMessageLengthOffset);
   std::string name = FrameTypeName(header.type);
 
   uint8_t unexpected = header.flags & ~AllowedFlags(header.type);
@@ -111,17 +119,18 @@ absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, size_t fds_received)
     return ProtocolError(absl::StrCat(name, " frame has call id ", header.call_id,
                                       IsConnectionFrame(header.type) ? ", expected 0" : ""));
   }
-  if (header.fd_count != fds_received) {
+  if (fds_received.has_value() && header.fd_count != *fds_received) {
     return ProtocolError(absl::StrCat(name, " frame announces ", header.fd_count,
-                                      " descriptors but ", fds_received, " arrived"));
+                                      " descriptors but ", *fds_received, " arrived"));
   }
-  frame.has_message = header.type == FrameType::kMessage || header.has(kFlagHasMessage);
+  frame.has_message = header.type == FrameType::kMessage || header.type == FrameType::kChunk ||
+                      header.has(kFlagHasMessage);
   if (!frame.has_message) {
     if (header.message_length != 0) {
       return ProtocolError(absl::StrCat(name, " frame without a message has message length ",
                                         header.message_length));
     }
-    if (header.has(kFlagOutOfLine) || header.has(kFlagMoreChunks)) {
+    if (header.has(kFlagOutOfLine) || header.has(kFlagChunked)) {
       return ProtocolError(absl::StrCat(name, " frame without a message is marked ",
                                         header.has(kFlagOutOfLine) ? "out of line" : "chunked"));
     }
@@ -130,11 +139,12 @@ absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, size_t fds_received)
   if (out_of_line && header.fd_count == 0) {
     return ProtocolError(absl::StrCat(name, " frame is out of line but carries no memfd"));
   }
-  if (out_of_line && header.has(kFlagMoreChunks)) {
+  if (out_of_line && header.has(kFlagChunked)) {
     return ProtocolError(absl::StrCat(name, " frame is both out of line and chunked"));
   }
   // 64-bit sums: two 32-bit lengths must not wrap into a match.
-  uint64_t in_line_message = out_of_line ? 0 : header.message_length;
+  bool elsewhere = out_of_line || header.has(kFlagChunked);
+  uint64_t in_line_message = elsewhere ? 0 : header.message_length;
   uint64_t expected = uint64_t{kFrameHeaderSize} + header.control_length + in_line_message;
   if (expected != packet.size()) {
     return ProtocolError(absl::StrCat(name, " frame declares ", expected, " bytes (control ",

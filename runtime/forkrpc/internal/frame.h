@@ -6,8 +6,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "forkrpc/internal/frame_format.h"
@@ -34,6 +36,10 @@ struct Frame {
   absl::string_view message;
   // Whether the frame carries a message at all (a MESSAGE frame, or HAS_MESSAGE).
   bool has_message = false;
+  // Set by the receiving connection when it refused the frame's message (over a size
+  // limit, descriptors lost): the frame still ends or continues its call, but the
+  // message is not there and the call fails with this status.
+  absl::Status refused;
 };
 
 // Writes `header` into the first kFrameHeaderSize bytes of `out`.
@@ -42,10 +48,15 @@ void EncodeFrameHeader(const FrameHeader& header, char* out);
 // A human-readable frame type ("CALL_START"), or "type 77" for an unknown one.
 std::string FrameTypeName(FrameType type);
 
+// The header fields of the kFrameHeaderSize bytes at `bytes`, unchecked: for peeking
+// at a packet before deciding where to receive it.
+FrameHeader ReadFrameHeader(const char* bytes);
+
 // Decodes and checks the frame in `packet`, which arrived with `fds_received`
-// descriptors. Any violation is INTERNAL with a message starting "protocol error: "
-// that names the field, its value and the rule it broke.
-absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, size_t fds_received);
+// descriptors (nullopt when the kernel dropped some, so the count cannot be checked).
+// Any violation is INTERNAL with a message starting "protocol error: " that names the
+// field, its value and the rule it broke.
+absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, std::optional<size_t> fds_received);
 
 }  // namespace forkrpc::internal
 

@@ -32,8 +32,9 @@ enum class FrameType : uint8_t {
   kCancel = 6,     // client gives the call up
   kCredit = 7,     // control: wire.Credit
   kGoodbye = 8,    // control: wire.Goodbye; call id 0
+  kChunk = 9,      // part of a chunked message; the first's control: wire.ChunkStart
 };
-inline constexpr uint8_t kLastFrameType = static_cast<uint8_t>(FrameType::kGoodbye);
+inline constexpr uint8_t kLastFrameType = static_cast<uint8_t>(FrameType::kChunk);
 
 // Flag bits.
 // The sender sends no more messages on this call after this frame's (CALL_START,
@@ -45,11 +46,12 @@ inline constexpr uint8_t kFlagHasMessage = 0x02;
 // The message is out of line: in a sealed memfd, the frame's first descriptor, whose
 // size the message length gives; the packet holds no message bytes.
 inline constexpr uint8_t kFlagOutOfLine = 0x04;
-// The message continues in the next frame of this call (chunked transfer); the message
-// length is this chunk's.
-inline constexpr uint8_t kFlagMoreChunks = 0x08;
+// The message, and descriptors beyond what one packet carries, came before this frame
+// in CHUNK frames of the same call; the message length gives the message's size and
+// the packet holds no message bytes.
+inline constexpr uint8_t kFlagChunked = 0x08;
 inline constexpr uint8_t kKnownFlags =
-    kFlagEndOfStream | kFlagHasMessage | kFlagOutOfLine | kFlagMoreChunks;
+    kFlagEndOfStream | kFlagHasMessage | kFlagOutOfLine | kFlagChunked;
 
 // The smallest and largest packet limits a hello may announce. Below the minimum a
 // hello with metadata could not fit; above the maximum the kernel could not send it

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "forkrpc/internal/control_codec.h"
+#include "forkrpc/internal/message_cache.h"
 #include "forkrpc/internal/server_context_access.h"
 #include "forkrpc/internal/server_session.h"
 #include "forkrpc/wire.pb.h"
@@ -22,7 +23,8 @@ ServerCall::ServerCall(uint32_t id, const MethodHandler& handler, Service& servi
       context_(std::move(context)) {}
 
 void ServerCall::Run() {
-  std::unique_ptr<google::protobuf::MessageLite> response = handler_.NewResponse();
+  std::unique_ptr<google::protobuf::MessageLite> response =
+      TakeMessage(handler_, MessageRole::kResponse);
   absl::Status status;
   // A handler's exception must not take the helper down with it: it answers UNKNOWN.
   try {
@@ -34,6 +36,8 @@ void ServerCall::Run() {
   }
   if (!stream_error_.ok()) status = stream_error_;
   session_.FinishCall(*this, std::move(status), response.get());
+  KeepMessage(handler_, MessageRole::kResponse, std::move(response));
+  KeepMessage(handler_, MessageRole::kRequest, std::move(request_));
 }
 
 bool ServerCall::Read(google::protobuf::MessageLite* message, std::vector<UniqueFd>* fds) {

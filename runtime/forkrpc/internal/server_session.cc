@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "forkrpc/internal/control_codec.h"
+#include "forkrpc/internal/errno_status.h"
+#include "forkrpc/internal/message_cache.h"
 #include "forkrpc/internal/server_context_access.h"
 #include "forkrpc/wire.pb.h"
 
@@ -134,6 +136,16 @@ absl::Status ServerSession::OnFrame(const Frame& frame, std::vector<UniqueFd> fd
         absl::StatusOr<std::shared_ptr<ServerCall>> found = FindCall(frame);
         if (!found.ok() || *found == nullptr) return found.status();
         call = *std::move(found);
+        if (!frame.refused.ok()) {
+          // A request refused on arrival fails its call; the client hears why.
+          call->ended = true;
+          ServerContextAccess::Cancel(call->context());
+        }
+      }
+      if (!frame.refused.ok()) {
+        Refuse(call->id(), Annotate(frame.refused, absl::StrCat("request of ",
+                                                                call->context().method())));
+        return absl::OkStatus();
       }
       return connection_->DeliverMessage(*call, frame, std::move(fds));
     }
@@ -216,6 +228,10 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
     Refuse(id, absl::UnavailableError("server is shutting down"));
     return absl::OkStatus();
   }
+  if (!frame.refused.ok()) {
+    Refuse(id, Annotate(frame.refused, absl::StrCat("request of ", start.method())));
+    return absl::OkStatus();
+  }
   const MethodHandler& handler = *route->second.handler;
   RpcKind kind = handler.method().kind;
   bool single_request = kind == RpcKind::kUnary || kind == RpcKind::kServerStreaming;
@@ -232,7 +248,8 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
   auto call = std::make_shared<ServerCall>(id, handler, *route->second.service, *this,
                                            *connection_, std::move(context));
   if (single_request) {
-    std::unique_ptr<google::protobuf::MessageLite> request = handler.NewRequest();
+    std::unique_ptr<google::protobuf::MessageLite> request =
+        TakeMessage(handler, MessageRole::kRequest);
     if (!request->ParseFromArray(frame.message.data(), static_cast<int>(frame.message.size()))) {
       Refuse(id, absl::InternalError(
                      absl::StrCat("request of ", start.method(), " does not parse")));

@@ -41,6 +41,7 @@ absl::StatusOr<std::shared_ptr<SocketChannel>> SocketChannel::Create(
   bool defer_hello = peer.has_value();
   ConnectionOptions connection_options;
   connection_options.max_message_size = options.max_message_size;
+  connection_options.memfd_threshold = options.memfd_threshold;
   connection_options.peer_name = options.peer_name;
   connection_options.peer_process = std::move(peer);
   absl::StatusOr<std::unique_ptr<Connection>> connection =
@@ -195,6 +196,8 @@ void SocketChannel::EndLocally(ClientCall& call, absl::Status status, bool tell_
     EndCall(call, std::move(status));
   }
   if (tell_server) connection_->SendControl(FrameType::kCancel, call.id());
+  // A response may be arriving in chunks; what came of it is dropped.
+  connection_->ForgetPartialMessage(call.id());
   // The reader may be waiting for this very call.
   connection_->WakeReader();
 }
@@ -312,7 +315,10 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> f
     absl::StatusOr<std::shared_ptr<ClientCall>> found = FindCall(frame);
     if (!found.ok() || *found == nullptr) return found.status();
     call = *std::move(found);
-    if (frame.has_message && call->response_target.message == nullptr) {
+    if (status.ok() && !frame.refused.ok()) {
+      // The response was refused on arrival (over the size limit, say): the call fails.
+      status = Annotate(frame.refused, absl::StrCat("response of ", call->method.full_name));
+    } else if (frame.has_message && call->response_target.message == nullptr) {
       return ProtocolError(absl::StrCat("STATUS of ", RpcKindName(call->method.kind), " call ",
                                         call->method.full_name, " carries a message"));
     }
@@ -320,7 +326,7 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> f
     if (!call->initial_metadata_received) call->initial_metadata = std::move(initial);
     call->trailing_metadata = std::move(trailing);
     if (status.ok() && call->response_target.message != nullptr) {
-      if (frame.has_message) {
+      if (frame.has_message && frame.refused.ok()) {
         target = call->response_target;
         call->delivering = true;
       } else {
@@ -351,6 +357,7 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> f
 
 absl::Status SocketChannel::OnMessage(const Frame& frame, std::vector<UniqueFd> fds) {
   std::shared_ptr<ClientCall> call;
+  absl::Status refused;
   {
     absl::MutexLock lock(&connection_->mu());
     absl::StatusOr<std::shared_ptr<ClientCall>> found = FindCall(frame);
@@ -363,6 +370,9 @@ absl::Status SocketChannel::OnMessage(const Frame& frame, std::vector<UniqueFd> 
     if (frame.header.has(kFlagEndOfStream)) {
       return ProtocolError("server half-closed a call; only STATUS ends one");
     }
+    if (!frame.refused.ok()) {
+      refused = Annotate(frame.refused, absl::StrCat("response of ", call->method.full_name));
+    }
     if (!frame.control.empty() && !call->initial_metadata_received) {
       wire::ServerHeaders headers;
       if (!headers.ParseFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
@@ -372,6 +382,10 @@ absl::Status SocketChannel::OnMessage(const Frame& frame, std::vector<UniqueFd> 
       if (!status.ok()) return status;
       call->initial_metadata_received = true;
     }
+  }
+  if (!refused.ok()) {
+    EndLocally(*call, std::move(refused), /*tell_server=*/true);
+    return absl::OkStatus();
   }
   return connection_->DeliverMessage(*call, frame, std::move(fds));
 }

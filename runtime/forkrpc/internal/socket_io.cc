@@ -85,11 +85,16 @@ absl::StatusOr<IoProgress> SendPacket(int socket, absl::Span<const iovec> data,
 
 absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<char> buffer,
                                          ReceivedPacket* packet) {
-  alignas(cmsghdr) char control[kControlSpace];
   iovec vector{buffer.data(), buffer.size()};
+  return ReceivePacket(socket, absl::MakeConstSpan(&vector, 1), packet);
+}
+
+absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<const iovec> buffers,
+                                         ReceivedPacket* packet) {
+  alignas(cmsghdr) char control[kControlSpace];
   msghdr message{};
-  message.msg_iov = &vector;
-  message.msg_iovlen = 1;
+  message.msg_iov = const_cast<iovec*>(buffers.data());
+  message.msg_iovlen = buffers.size();
   message.msg_control = control;
   message.msg_controllen = sizeof(control);
   packet->fds.clear();
@@ -108,6 +113,16 @@ absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<char> buffer,
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return IoProgress::kWouldBlock;
     return ErrnoStatus("recvmsg", errno);
+  }
+}
+
+absl::StatusOr<size_t> PeekPacket(int socket, absl::Span<char> buffer) {
+  for (;;) {
+    ssize_t peeked = ::recv(socket, buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (peeked >= 0) return static_cast<size_t>(peeked);
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    return ErrnoStatus("recv(MSG_PEEK)", errno);
   }
 }
 

@@ -48,6 +48,13 @@ struct ReceivedPacket {
 // Receives one packet into `buffer` without blocking.
 absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<char> buffer,
                                          ReceivedPacket* packet);
+// The same, scattering the packet over `buffers` in order.
+absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<const iovec> buffers,
+                                         ReceivedPacket* packet);
+
+// Copies the start of the next packet into `buffer` without taking it off the socket
+// and without blocking; returns how many bytes were copied, 0 if there is no packet.
+absl::StatusOr<size_t> PeekPacket(int socket, absl::Span<char> buffer);
 
 // Waits until one of `fds` reports an event or `deadline` passes; returns how many
 // reported events (0 on timeout). Retries EINTR with the time that is left.

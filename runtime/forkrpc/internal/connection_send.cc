@@ -1,0 +1,318 @@
+// The sending half of Connection (connection.h): frames in one packet, in chunks or in
+// a sealed memfd, the send turn, and the queue of control frames that must not wait.
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "forkrpc/internal/connection.h"
+#include "forkrpc/internal/errno_status.h"
+#include "forkrpc/internal/sealed_memfd.h"
+#include "forkrpc/internal/socket_io.h"
+#include "forkrpc/wire.pb.h"
+
+namespace forkrpc::internal {
+namespace {
+
+// Each thread builds its frames in buffers of its own that only grow, so a steady stream
+// of calls allocates nothing per frame and a big message reuses warm pages: `t_packet`
+// for a frame's header, control and in-line message; `t_message` for a message sent in
+// chunks.
+thread_local LargeBuffer t_packet;
+thread_local LargeBuffer t_message;
+
+// The most a CHUNK frame's head takes: the header and a ChunkStart.
+constexpr size_t kChunkHeadRoom = kFrameHeaderSize + 32;
+
+}  // namespace
+
+absl::StatusOr<Connection::Plan> Connection::PlanFrame(const OutgoingFrame& frame) {
+  Plan plan;
+  plan.control_size = frame.control != nullptr ? frame.control->ByteSizeLong() : 0;
+  if (frame.message != nullptr) {
+    plan.message_size = frame.message->ByteSizeLong();
+    int64_t limit = options_.max_message_size;
+    int64_t peer_limit = peer_max_message_size_.load(std::memory_order_acquire);
+    if (peer_limit > 0 && peer_limit < limit) limit = peer_limit;
+    if (plan.message_size > static_cast<uint64_t>(limit)) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "message of ", plan.message_size, " bytes exceeds the limit of ", limit, " bytes"));
+    }
+  }
+  if (frame.fds.size() > kMaxFdsPerMessage) {
+    return absl::ResourceExhaustedError(absl::StrCat("message with ", frame.fds.size(),
+                                                     " descriptors exceeds the limit of ",
+                                                     kMaxFdsPerMessage));
+  }
+  if (kFrameHeaderSize + plan.control_size + kChunkHeadRoom > max_packet_size_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "control section of ", plan.control_size, " bytes (metadata?) does not fit the packet "
+        "limit of ", max_packet_size_, " bytes"));
+  }
+  bool fits = kFrameHeaderSize + plan.control_size + plan.message_size <= max_packet_size_ &&
+              frame.fds.size() <= static_cast<size_t>(kMaxFdsPerPacket);
+  if (fits) {
+    plan.path = Path::kInLine;
+  } else if (frame.message != nullptr &&
+             static_cast<int64_t>(plan.message_size) >= options_.memfd_threshold &&
+             frame.fds.size() < static_cast<size_t>(kMaxFdsPerPacket)) {
+    plan.path = Path::kMemfd;
+  } else {
+    plan.path = Path::kChunked;
+  }
+  return plan;
+}
+
+size_t Connection::EncodeHead(const OutgoingFrame& frame, const FrameHeader& header,
+                              size_t control_size, char* out) {
+  EncodeFrameHeader(header, out);
+  if (frame.control != nullptr) {
+    frame.control->SerializeWithCachedSizesToArray(
+        reinterpret_cast<uint8_t*>(out + kFrameHeaderSize));
+  }
+  return kFrameHeaderSize + control_size;
+}
+
+absl::Status Connection::Send(const OutgoingFrame& frame, absl::Time deadline) {
+  if (failed()) return FailureForNewCalls();
+  absl::StatusOr<Plan> plan = PlanFrame(frame);
+  if (!plan.ok()) return plan.status();
+  return SendPlanned(frame, *plan, deadline);
+}
+
+absl::Status Connection::SendPlanned(const OutgoingFrame& frame, const Plan& plan,
+                                     absl::Time deadline) {
+  if (plan.path == Path::kChunked) return SendChunked(frame, plan, deadline);
+  if (plan.path == Path::kMemfd) return SendViaMemfd(frame, plan, deadline);
+  FrameHeader header;
+  header.type = frame.type;
+  header.flags = frame.flags;
+  if (frame.message != nullptr && frame.type != FrameType::kMessage) {
+    header.flags |= kFlagHasMessage;
+  }
+  header.fd_count = static_cast<uint16_t>(frame.fds.size());
+  header.call_id = frame.call_id;
+  header.control_length = static_cast<uint32_t>(plan.control_size);
+  header.message_length = static_cast<uint32_t>(plan.message_size);
+  char* packet = t_packet.Reserve(kFrameHeaderSize + plan.control_size + plan.message_size);
+  size_t size = EncodeHead(frame, header, plan.control_size, packet);
+  if (frame.message != nullptr) {
+    frame.message->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(packet + size));
+    size += plan.message_size;
+  }
+  iovec data{packet, size};
+  return SendInTurn({&data, 1}, frame.fds, deadline);
+}
+
+// Serializes the message once, into this thread's message buffer, then sends it in
+// CHUNK frames of at most a packet each, every one in a send turn of its own so other
+// calls' frames can pass between them, and ends with the frame itself, flagged CHUNKED.
+// Descriptors go at most kMaxFdsPerPacket to a frame.
+absl::Status Connection::SendChunked(const OutgoingFrame& frame, const Plan& plan,
+                                     absl::Time deadline) {
+  char* message = t_message.Reserve(std::max<size_t>(plan.message_size, 1));
+  if (frame.message != nullptr) {
+    frame.message->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(message));
+  }
+  wire::ChunkStart start;
+  start.set_message_size(plan.message_size);
+  start.set_fd_count(static_cast<uint32_t>(frame.fds.size()));
+  size_t sent_bytes = 0;
+  size_t sent_fds = 0;
+  bool first = true;
+  // Every chunk but the last carries bytes or descriptors the end frame cannot.
+  while (first || plan.message_size - sent_bytes > 0 ||
+         frame.fds.size() - sent_fds > static_cast<size_t>(kMaxFdsPerPacket)) {
+    char head[kChunkHeadRoom];
+    FrameHeader header;
+    header.type = FrameType::kChunk;
+    header.call_id = frame.call_id;
+    size_t head_size = kFrameHeaderSize;
+    if (first) {
+      header.control_length = static_cast<uint32_t>(start.ByteSizeLong());
+      start.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(head + kFrameHeaderSize));
+      head_size += header.control_length;
+    }
+    size_t part = std::min(plan.message_size - sent_bytes, max_packet_size_ - head_size);
+    size_t fds = std::min(frame.fds.size() - sent_fds, static_cast<size_t>(kMaxFdsPerPacket));
+    if (frame.fds.size() - sent_fds <= static_cast<size_t>(kMaxFdsPerPacket)) fds = 0;
+    header.message_length = static_cast<uint32_t>(part);
+    header.fd_count = static_cast<uint16_t>(fds);
+    EncodeFrameHeader(header, head);
+    iovec data[2] = {{head, head_size}, {message + sent_bytes, part}};
+    absl::Status status = SendInTurn(data, frame.fds.subspan(sent_fds, fds), deadline);
+    if (!status.ok()) return status;
+    sent_bytes += part;
+    sent_fds += fds;
+    first = false;
+  }
+  FrameHeader header;
+  header.type = frame.type;
+  header.flags = frame.flags | kFlagChunked;
+  if (frame.type != FrameType::kMessage) header.flags |= kFlagHasMessage;
+  header.call_id = frame.call_id;
+  header.control_length = static_cast<uint32_t>(plan.control_size);
+  header.message_length = static_cast<uint32_t>(plan.message_size);
+  header.fd_count = static_cast<uint16_t>(frame.fds.size() - sent_fds);
+  char* packet = t_packet.Reserve(kFrameHeaderSize + plan.control_size);
+  iovec data{packet, EncodeHead(frame, header, plan.control_size, packet)};
+  absl::Status status = SendInTurn({&data, 1}, frame.fds.subspan(sent_fds), deadline);
+  t_message.TrimForReuse();
+  return status;
+}
+
+absl::Status Connection::SendViaMemfd(const OutgoingFrame& frame, const Plan& plan,
+                                      absl::Time deadline) {
+  absl::StatusOr<UniqueFd> memfd = CreateSealedMemfd(plan.message_size, [&](char* out) {
+    frame.message->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out));
+  });
+  if (!memfd.ok()) return Annotate(memfd.status(), "out-of-line message");
+  std::vector<int> fds;
+  fds.reserve(frame.fds.size() + 1);
+  fds.push_back(memfd->get());
+  fds.insert(fds.end(), frame.fds.begin(), frame.fds.end());
+  FrameHeader header;
+  header.type = frame.type;
+  header.flags = frame.flags | kFlagOutOfLine;
+  if (frame.type != FrameType::kMessage) header.flags |= kFlagHasMessage;
+  header.call_id = frame.call_id;
+  header.control_length = static_cast<uint32_t>(plan.control_size);
+  header.message_length = static_cast<uint32_t>(plan.message_size);
+  header.fd_count = static_cast<uint16_t>(fds.size());
+  char* packet = t_packet.Reserve(kFrameHeaderSize + plan.control_size);
+  iovec data{packet, EncodeHead(frame, header, plan.control_size, packet)};
+  return SendInTurn({&data, 1}, fds, deadline);  // our copy of the memfd closes here
+}
+
+absl::Status Connection::SendInTurn(absl::Span<const iovec> data, absl::Span<const int> fds,
+                                    absl::Time deadline) {
+  if (!TakeSendTurn(deadline)) {
+    return absl::DeadlineExceededError("deadline passed waiting for a turn to send");
+  }
+  if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
+  absl::Status status = SendPacketWaiting(data, fds, false, deadline);
+  ReleaseSendTurn();
+  return status;
+}
+
+absl::Status Connection::SendStreamMessage(CallState& call, OutgoingFrame frame,
+                                           absl::Time deadline) {
+  auto can_send = [&call]() { return call.send_credit.CanSend() || call.ended; };
+  Await(can_send, deadline);
+  {
+    absl::MutexLock lock(&mu_);
+    if (call.ended) return absl::FailedPreconditionError("the call has ended");
+    if (!call.send_credit.CanSend()) {
+      return absl::DeadlineExceededError("deadline passed waiting for flow-control credit");
+    }
+  }
+  if (failed()) return FailureForNewCalls();
+  absl::StatusOr<Plan> plan = PlanFrame(frame);
+  if (!plan.ok()) return plan.status();
+  {
+    absl::MutexLock lock(&mu_);
+    call.send_credit.Spend(MessageCost(plan->message_size));
+  }
+  return SendPlanned(frame, *plan, deadline);
+}
+
+absl::Status Connection::SendPacketWaiting(absl::Span<const iovec> data,
+                                           absl::Span<const int> fds, bool with_credentials,
+                                           absl::Time deadline) {
+  for (;;) {
+    absl::StatusOr<IoProgress> progress = SendPacket(socket_.get(), data, fds, with_credentials);
+    if (!progress.ok()) {
+      if (progress.status().code() == absl::StatusCode::kUnavailable) {
+        DrainAndFail();
+        return FailureForNewCalls();
+      }
+      return Annotate(progress.status(), "send frame");
+    }
+    if (*progress == IoProgress::kDone) return absl::OkStatus();
+
+    // The socket is full. Wait for room, and read meanwhile if no one else is: the peer
+    // may itself be blocked sending to us.
+    bool reading = TryTakeReaderRole();
+    pollfd poll_fds[2] = {{socket_.get(), static_cast<short>(POLLOUT | (reading ? POLLIN : 0)), 0},
+                          {-1, POLLIN, 0}};
+    if (options_.peer_process.has_value()) poll_fds[1].fd = options_.peer_process->pidfd.get();
+    absl::StatusOr<int> ready = PollUntil(poll_fds, deadline);
+    if (reading) {
+      if (ready.ok() && (poll_fds[0].revents & POLLIN) != 0) {
+        Work work;
+        ReceiveAndDispatch(&work);
+        if (work) handler_->Schedule(std::move(work));
+      }
+      ReleaseReaderRole();
+    }
+    if (!ready.ok()) return Annotate(ready.status(), "wait to send");
+    if (poll_fds[1].revents != 0 && (poll_fds[0].revents & POLLOUT) == 0) PeerGone();
+    if (failed()) return FailureForNewCalls();
+    if (*ready == 0) {
+      return absl::DeadlineExceededError("deadline passed while the socket was full");
+    }
+  }
+}
+
+void Connection::SendControl(FrameType type, uint32_t call_id,
+                             const google::protobuf::MessageLite* control) {
+  if (failed()) return;
+  std::string packet(kFrameHeaderSize, '\0');
+  if (control != nullptr) control->AppendToString(&packet);
+  FrameHeader header;
+  header.type = type;
+  header.call_id = call_id;
+  header.control_length = static_cast<uint32_t>(packet.size() - kFrameHeaderSize);
+  EncodeFrameHeader(header, packet.data());
+  {
+    absl::MutexLock lock(&send_mu_);
+    control_queue_.push_back(std::move(packet));
+    control_queued_.store(true, std::memory_order_release);
+    // Whoever holds the send turn flushes the queue before giving it up.
+    if (sending_) return;
+    sending_ = true;
+  }
+  ReleaseSendTurn();
+}
+
+void Connection::FlushControlQueue() {
+  std::vector<std::string> queue;
+  {
+    absl::MutexLock lock(&send_mu_);
+    queue.swap(control_queue_);
+    control_queued_.store(false, std::memory_order_release);
+  }
+  size_t sent = 0;
+  for (; sent < queue.size(); ++sent) {
+    iovec data{queue[sent].data(), queue[sent].size()};
+    absl::StatusOr<IoProgress> progress = SendPacket(socket_.get(), {&data, 1}, {});
+    if (!progress.ok()) return;  // the connection is failing; the frames are moot
+    if (*progress == IoProgress::kWouldBlock) break;
+  }
+  if (sent == queue.size()) return;
+  // Keep what did not fit, ahead of anything queued meanwhile; the reader sends it when
+  // the socket has room.
+  absl::MutexLock lock(&send_mu_);
+  control_queue_.insert(control_queue_.begin(), std::make_move_iterator(queue.begin() + sent),
+                        std::make_move_iterator(queue.end()));
+  control_queued_.store(true, std::memory_order_release);
+  WakeReader();
+}
+
+bool Connection::TakeSendTurn(absl::Time deadline) {
+  auto free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(send_mu_) { return !sending_; };
+  bool got = send_mu_.LockWhenWithDeadline(absl::Condition(&free), deadline);
+  if (got) sending_ = true;
+  send_mu_.Unlock();
+  return got;
+}
+
+void Connection::ReleaseSendTurn() {
+  if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
+  absl::MutexLock lock(&send_mu_);
+  sending_ = false;
+}
+
+}  // namespace forkrpc::internal
