@@ -2,6 +2,8 @@
 // INTERNAL "protocol error: ..." naming the violation, later calls with UNAVAILABLE,
 // and nothing crashes or hangs. The fake peer here is the other end of a socketpair,
 // driven by hand with the wire layer's own encoders.
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -74,6 +76,17 @@ class FakeServer {
     std::string packet(internal::kFrameHeaderSize, '\0');
     EncodeFrameHeader(header, packet.data());
     return packet + control + message;
+  }
+
+  // A STATUS frame whose response is out of line: its memfd, announced as `size` bytes,
+  // goes as the packet's one descriptor.
+  static std::string OutOfLine(uint32_t call_id, uint32_t size) {
+    std::string frame = Frame(FrameType::kStatus, call_id, "", "",
+                              internal::kFlagHasMessage | internal::kFlagOutOfLine, 1);
+    for (int i = 0; i < 4; ++i) {
+      frame[internal::kMessageLengthOffset + i] = static_cast<char>(size >> (8 * i));
+    }
+    return frame;
   }
 
   // Receives packets until a CALL_START arrives; returns its call id (0 on end-of-file).
@@ -255,6 +268,141 @@ TEST_P(GarbagePeerTest, ServerRefusesAStartWithoutItsRequest) {
   client.SendRaw(FakeServer::Frame(FrameType::kCallStart, 1, start.SerializeAsString()));
   EXPECT_THAT(server.Wait(),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("lacks its request")));
+}
+
+// A memfd holding `size` bytes of a serialized Reply, sealed with `seals`.
+UniqueFd ReplyMemfd(size_t size, int seals) {
+  UniqueFd memfd(::memfd_create("hostile", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  EXPECT_TRUE(memfd.valid());
+  forkrpc::test::Reply reply;
+  reply.set_payload(std::string(size > 4 ? size - 4 : 0, 'm'));
+  std::string bytes = reply.SerializeAsString();
+  bytes.resize(size);
+  EXPECT_EQ(::write(memfd.get(), bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  if (seals != 0) EXPECT_EQ(::fcntl(memfd.get(), F_ADD_SEALS, seals), 0);
+  return memfd;
+}
+
+constexpr int kAllSeals = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW;
+
+// The fake server answers the call with an out-of-line response: `fd` announced as
+// `announced` bytes.
+TEST_P(GarbagePeerTest, UnsealedMemfdIsRefused) {
+  UniqueFd memfd = ReplyMemfd(4096, F_SEAL_SHRINK | F_SEAL_GROW);
+  absl::Status status = CallWhile([&](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    peer.SendRaw(FakeServer::OutOfLine(id, 4096), {memfd.get()});
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal,
+                               HasSubstr("memfd is not sealed against writing")));
+  ExpectLaterCallsUnavailable();
+}
+
+TEST_P(GarbagePeerTest, MemfdSmallerThanAnnouncedIsRefused) {
+  UniqueFd memfd = ReplyMemfd(4096, kAllSeals);
+  absl::Status status = CallWhile([&](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    peer.SendRaw(FakeServer::OutOfLine(id, 8192), {memfd.get()});
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal,
+                               HasSubstr("memfd holds 4096 bytes, 8192 were announced")));
+}
+
+TEST_P(GarbagePeerTest, MemfdLargerThanAnnouncedIsRefused) {
+  UniqueFd memfd = ReplyMemfd(8192, kAllSeals);
+  absl::Status status = CallWhile([&](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    peer.SendRaw(FakeServer::OutOfLine(id, 4096), {memfd.get()});
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal,
+                               HasSubstr("memfd holds 8192 bytes, 4096 were announced")));
+}
+
+TEST_P(GarbagePeerTest, PipeInsteadOfAMemfdIsRefused) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  absl::Status status = CallWhile([&](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    peer.SendRaw(FakeServer::OutOfLine(id, 4096), {read_end.get()});
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal, HasSubstr("not a sealed memfd")));
+}
+
+TEST_P(GarbagePeerTest, SocketInsteadOfAMemfdIsRefused) {
+  absl::StatusOr<std::pair<UniqueFd, UniqueFd>> other = SocketPair(SocketType::kSeqPacket);
+  ASSERT_THAT(other, IsOk());
+  absl::Status status = CallWhile([&](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    peer.SendRaw(FakeServer::OutOfLine(id, 4096), {other->first.get()});
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal, HasSubstr("not a sealed memfd")));
+}
+
+TEST_P(GarbagePeerTest, MemfdOverTheLimitIsRefusedAndTheChannelCarriesOn) {
+  // 200 MiB announced, over the default 128 MiB: refused before anything is mapped.
+  UniqueFd memfd = ReplyMemfd(4096, kAllSeals);
+  absl::Status status = CallWhile([&](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    peer.SendRaw(FakeServer::OutOfLine(id, 200u << 20), {memfd.get()});
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kResourceExhausted,
+                               HasSubstr("209715200 bytes exceeds the limit of 134217728")));
+  absl::Status next = CallWhile([](FakeServer& peer, uint32_t id) {
+    forkrpc::test::Reply reply;
+    peer.SendRaw(FakeServer::Frame(FrameType::kStatus, id, "", reply.SerializeAsString(),
+                                   internal::kFlagHasMessage));
+  });
+  EXPECT_THAT(next, IsOk());
+}
+
+TEST_P(GarbagePeerTest, ChunkedResponseOverTheLimitIsRefusedAndTheChannelCarriesOn) {
+  // The client allows 1 MiB; the peer ignores its hello and sends 2 MiB in chunks.
+  absl::StatusOr<std::pair<UniqueFd, UniqueFd>> ends = SocketPair(GetParam());
+  ASSERT_THAT(ends, IsOk());
+  ChannelOptions options;
+  options.max_message_size = 1 << 20;
+  absl::StatusOr<std::shared_ptr<Channel>> channel =
+      Channel::Create(std::move(ends->first), options);
+  ASSERT_THAT(channel, IsOk());
+  channel_ = *std::move(channel);
+  server_ = std::make_unique<FakeServer>(std::move(ends->second));
+  stub_ = std::make_unique<forkrpc::test::Test::Stub>(channel_);
+  constexpr uint32_t kSize = 2 << 20;
+  absl::Status status = CallWhile([&](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    forkrpc::wire::ChunkStart start;
+    start.set_message_size(kSize);
+    std::string part(32 << 10, 'c');
+    peer.SendRaw(FakeServer::Frame(FrameType::kChunk, id, start.SerializeAsString(), part));
+    for (uint32_t sent = part.size(); sent < kSize; sent += part.size()) {
+      peer.SendRaw(FakeServer::Frame(FrameType::kChunk, id, "", part));
+    }
+    std::string end = FakeServer::Frame(FrameType::kStatus, id, "", "",
+                                        internal::kFlagHasMessage | internal::kFlagChunked);
+    end[internal::kMessageLengthOffset + 2] = static_cast<char>(kSize >> 16);
+    peer.SendRaw(end);
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kResourceExhausted,
+                               HasSubstr("2097152 bytes exceeds the limit of 1048576")));
+  absl::Status next = CallWhile([](FakeServer& peer, uint32_t id) {
+    forkrpc::test::Reply reply;
+    peer.SendRaw(FakeServer::Frame(FrameType::kStatus, id, "", reply.SerializeAsString(),
+                                   internal::kFlagHasMessage));
+  });
+  EXPECT_THAT(next, IsOk());
+}
+
+TEST_P(GarbagePeerTest, ChunksBeyondTheAnnouncedSizeAreAProtocolError) {
+  absl::Status status = CallWhile([](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    forkrpc::wire::ChunkStart start;
+    start.set_message_size(10);
+    peer.SendRaw(FakeServer::Frame(FrameType::kChunk, id, start.SerializeAsString(),
+                                   std::string(11, 'x')));
+  });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal,
+                               HasSubstr("exceed the announced 10 bytes")));
 }
 
 FORKRPC_INSTANTIATE_FOR_SOCKET_TYPES(GarbagePeerTest);

@@ -10,6 +10,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "tests/support/process_hygiene.h"
 
 namespace forkrpc::testing {
 
@@ -61,6 +62,7 @@ absl::Status TestServiceImpl::Act(ServerContext& context, const Request& request
       reply->set_peer_pid(context.peer_credentials().pid);
       reply->set_peer_uid(static_cast<int32_t>(context.peer_credentials().uid));
       reply->set_server_pid(::getpid());
+      reply->set_open_fds(static_cast<int32_t>(OpenDescriptors().size()));
       for (const auto& [key, value] : context.client_metadata()) {
         reply->add_metadata(absl::StrCat(key, "=", value));
         context.AddInitialMetadata(absl::StrCat("initial-", key), value);
