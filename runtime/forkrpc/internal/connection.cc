@@ -1,6 +1,7 @@
 #include "forkrpc/internal/connection.h"
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,6 +26,8 @@ constexpr int kSendBufferReserve = 32;
 // How long a dead peer's pidfd is given to report the exit after end-of-file, so the
 // status can say how the peer ended (DESIGN.md, Processes).
 constexpr absl::Duration kExitReportWait = absl::Milliseconds(100);
+// How long a thread woken for a packet waits for another thread to give up reading.
+constexpr absl::Duration kReaderHandoverWait = absl::Milliseconds(1);
 // The longest setup error a hello carries, so the hello fits any peer's first buffer.
 constexpr size_t kMaxSetupErrorLength = 1024;
 
@@ -40,11 +43,10 @@ absl::Status GetSocketOption(int fd, int option, int* value) {
   return absl::OkStatus();
 }
 
-// Parses `bytes` into `target` and hands over `fds`; false if the bytes do not parse.
+// Parses `bytes` into `target` and hands over `fds`, which replace whatever the target's
+// vector held; false if the bytes do not parse.
 bool ParseInto(const MessageTarget& target, absl::string_view bytes, std::vector<UniqueFd> fds) {
-  if (target.fds != nullptr) {
-    for (UniqueFd& fd : fds) target.fds->push_back(std::move(fd));
-  }
+  if (target.fds != nullptr) *target.fds = std::move(fds);
   return target.message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
 }
 
@@ -81,17 +83,21 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(UniqueFd socket,
   }
   UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake.valid()) return ErrnoStatus("eventfd", errno);
+  UniqueFd idle_wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!idle_wake.valid()) return ErrnoStatus("eventfd", errno);
   SocketType socket_type = type == SOCK_SEQPACKET ? SocketType::kSeqPacket : SocketType::kDatagram;
   return std::unique_ptr<Connection>(new Connection(std::move(socket), socket_type, max_packet,
-                                                    std::move(wake), std::move(options)));
+                                                    std::move(wake), std::move(idle_wake),
+                                                    std::move(options)));
 }
 
 Connection::Connection(UniqueFd socket, SocketType type, uint32_t max_packet_size, UniqueFd wake,
-                       ConnectionOptions options)
+                       UniqueFd idle_wake, ConnectionOptions options)
     : socket_(std::move(socket)),
       socket_type_(type),
       max_packet_size_(max_packet_size),
       wake_(std::move(wake)),
+      idle_wake_(std::move(idle_wake)),
       options_(std::move(options)),
       receive_buffer_(new char[kHelloBufferSize]),
       receive_capacity_(kHelloBufferSize),
@@ -130,7 +136,7 @@ absl::Status Connection::SendHello() {
 // --- waiting and reading -----------------------------------------------------------
 
 Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
-                                          Work* work, absl::FunctionRef<bool()> wants_to_read) {
+                                          absl::FunctionRef<bool()> wants_to_read) {
   mu_.Lock();
   for (;;) {
     if (ready()) break;
@@ -141,20 +147,9 @@ Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl:
     if (!reader_active_ && wants_to_read()) {
       reader_active_ = true;
       mu_.Unlock();
-      Work produced;
-      ReadOnce(deadline, &produced);
+      ReadOnce(deadline, nullptr);
       mu_.Lock();
       reader_active_ = false;
-      if (produced) {
-        if (work != nullptr) {
-          *work = std::move(produced);
-          mu_.Unlock();
-          return AwaitResult::kWork;
-        }
-        mu_.Unlock();
-        handler_->Schedule(std::move(produced));
-        mu_.Lock();
-      }
       if (absl::Now() >= deadline && !ready()) {
         mu_.Unlock();
         return AwaitResult::kTimeout;
@@ -174,6 +169,64 @@ Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl:
   }
   mu_.Unlock();
   return AwaitResult::kReady;
+}
+
+void Connection::ReadAvailable(Work* work) {
+  {
+    absl::MutexLock lock(&mu_);
+    // A reader about to give the role up may have missed the packet that woke us: wait
+    // for it a moment. A reader that keeps the role is polling and reads the packet.
+    auto free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !reader_active_ || !failure_.ok();
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&free), kReaderHandoverWait);
+    if (reader_active_ || !failure_.ok()) return;
+    reader_active_ = true;
+  }
+  if (control_queued_.load(std::memory_order_acquire) && TakeSendTurn(absl::InfinitePast())) {
+    ReleaseSendTurn();  // flushes the queue
+  }
+  expect_data_ = true;
+  while (!*work && expect_data_ && !failed()) ReceiveAndDispatch(work);
+  if (!*work && !failed() && options_.peer_process.has_value()) {
+    // Over DGRAM the peer's death shows only on its pidfd, once its packets are read.
+    pollfd exited{options_.peer_process->pidfd.get(), POLLIN, 0};
+    if (::poll(&exited, 1, 0) > 0) PeerGone();
+  }
+  ReleaseReaderRole();
+}
+
+Connection::IdleWait::IdleWait(Connection& connection)
+    : connection_(connection), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+  if (!epoll_.valid()) return;
+  epoll_event socket_event{};
+  socket_event.events = EPOLLIN | EPOLLEXCLUSIVE;
+  epoll_event wake_event{};
+  wake_event.events = EPOLLIN | EPOLLET;
+  bool ok = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.socket_.get(), &socket_event) == 0 &&
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.idle_wake_.get(), &wake_event) == 0;
+  if (ok && connection.options_.peer_process.has_value()) {
+    epoll_event exit_event{};
+    exit_event.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ok = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.options_.peer_process->pidfd.get(),
+                     &exit_event) == 0;
+  }
+  if (!ok) epoll_.reset();
+}
+
+void Connection::IdleWait::Wait() {
+  if (!epoll_.valid()) {
+    // No epoll set (out of descriptors): look again shortly rather than never.
+    pollfd socket{connection_.socket_.get(), POLLIN, 0};
+    ::poll(&socket, 1, 10);
+    return;
+  }
+  // Control frames queued for want of room are retried soon, as no poller may be
+  // watching for room.
+  int timeout = connection_.control_queued_.load(std::memory_order_acquire) ? 10 : -1;
+  epoll_event events[3];
+  while (::epoll_wait(epoll_.get(), events, 3, timeout) < 0 && errno == EINTR) {
+  }
 }
 
 absl::StatusOr<HelloInfo> Connection::AwaitPeerHello(absl::Time deadline) {
@@ -361,7 +414,13 @@ absl::Status Connection::GatherMessage(Frame* frame, std::vector<UniqueFd>* fds,
     // The call moved on without finishing a chunked message: its sender gave it up.
     assembler_.Discard(header.call_id);
   }
-  if (header.has(kFlagOutOfLine)) {
+  if (header.has(kFlagOutOfLine) && fds->empty()) {
+    // The kernel dropped every descriptor, the memfd among them (MSG_CTRUNC): there is no
+    // message to map. Without a loss DecodeFrame has made sure the memfd came.
+    frame->refused = absl::ResourceExhaustedError(
+        "the out-of-line message's memfd was lost: the receiver's descriptor table is full "
+        "(MSG_CTRUNC)");
+  } else if (header.has(kFlagOutOfLine)) {
     UniqueFd memfd = std::move(fds->front());
     fds->erase(fds->begin());
     if (header.message_length > static_cast<uint64_t>(options_.max_message_size)) {
@@ -434,6 +493,13 @@ void Connection::WakeReader() {
   [[maybe_unused]] ssize_t written = ::write(wake_.get(), &one, sizeof(one));
 }
 
+void Connection::WakeIdleThreads() {
+  uint64_t one = 1;
+  // Never drained: each write is an edge for every IdleWait's epoll set. The counter
+  // would need 2^64 writes to fill.
+  [[maybe_unused]] ssize_t written = ::write(idle_wake_.get(), &one, sizeof(one));
+}
+
 // --- the end of the connection -------------------------------------------------------
 
 void Connection::PeerGone() { Fail(DescribePeerEnd()); }
@@ -500,6 +566,7 @@ void Connection::Fail(const absl::Status& status, bool say_goodbye) {
   // The peer sees end-of-file (SEQPACKET), and a reader blocked in poll wakes.
   ::shutdown(socket_.get(), SHUT_RDWR);
   WakeReader();
+  WakeIdleThreads();
 }
 
 absl::Status Connection::FailureForNewCalls() const {

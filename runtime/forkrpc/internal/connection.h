@@ -107,7 +107,23 @@ class Connection {
     virtual void Schedule(Work work) = 0;
   };
 
-  enum class AwaitResult { kReady, kTimeout, kWork, kFailed };
+  enum class AwaitResult { kReady, kTimeout, kFailed };
+
+  // Where an idle server thread sleeps: an epoll set of its own holding the socket with
+  // EPOLLEXCLUSIVE, so the kernel wakes one idle thread per arriving packet, an eventfd
+  // of the idle threads' own, edge-triggered and never drained, so WakeIdleThreads wakes
+  // them all, and the peer's pidfd. A thread that takes a call therefore need not hand
+  // the socket to another: one is already waiting in the kernel. Used by one thread.
+  class IdleWait {
+   public:
+    explicit IdleWait(Connection& connection);
+    // Sleeps until a packet may have arrived, WakeReader was called or the peer died.
+    void Wait();
+
+   private:
+    Connection& connection_;
+    UniqueFd epoll_;  // invalid if epoll could not be set up: Wait then polls
+  };
 
   // Takes over `socket`, which must be one end of an AF_UNIX SOCK_SEQPACKET or
   // SOCK_DGRAM socketpair (INVALID_ARGUMENT otherwise).
@@ -133,12 +149,17 @@ class Connection {
 
   // Blocks until `ready` holds (evaluated with mu() held), `deadline` passes, or the
   // connection fails. Meanwhile the calling thread reads and dispatches frames whenever
-  // no other thread is reading and `wants_to_read` (evaluated with mu() held) allows.
-  // With `work` non-null, work a dispatch produces is handed back (kWork) instead of
-  // scheduled.
-  AwaitResult Await(absl::FunctionRef<bool()> ready, absl::Time deadline, Work* work = nullptr,
+  // no other thread is reading and `wants_to_read` (evaluated with mu() held) allows;
+  // work a dispatch produces goes to the handler's Schedule.
+  AwaitResult Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
                     absl::FunctionRef<bool()> wants_to_read = AlwaysTrue)
       ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Reads and dispatches what the socket holds, taking the reader role: until the socket
+  // is empty, or a dispatch produced work, which is left in `work` for the caller to
+  // run. Returns at once if another thread keeps the role, which then reads instead.
+  // For threads woken by IdleWait.
+  void ReadAvailable(Work* work) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Waits for the peer's hello until `deadline`. Its setup error, if any, is returned.
   absl::StatusOr<HelloInfo> AwaitPeerHello(absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
@@ -187,6 +208,8 @@ class Connection {
   // Wakes the thread reading, so it re-checks what it waits for (a call cancelled by
   // another thread, say).
   void WakeReader();
+  // Wakes every thread sleeping in an IdleWait, so it re-checks its work.
+  void WakeIdleThreads();
 
   // The peer's credentials from its hello; zeros until it arrived.
   PeerCredentials peer_credentials() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -197,7 +220,7 @@ class Connection {
   static bool AlwaysTrue() { return true; }
 
   Connection(UniqueFd socket, SocketType type, uint32_t max_packet_size, UniqueFd wake,
-             ConnectionOptions options);
+             UniqueFd idle_wake, ConnectionOptions options);
 
   // How a frame's message travels.
   enum class Path { kInLine, kChunked, kMemfd };
@@ -260,6 +283,9 @@ class Connection {
   const SocketType socket_type_;
   const uint32_t max_packet_size_;  // the largest packet we send
   const UniqueFd wake_;             // eventfd that interrupts the reader's poll
+  // eventfd that wakes IdleWait sleepers. Never read: a reader draining it would
+  // swallow the edge an idle thread's epoll_wait is about to report.
+  const UniqueFd idle_wake_;
   ConnectionOptions options_;
   Handler* handler_ = nullptr;
 

@@ -72,6 +72,7 @@ absl::Status ServerSession::Run(absl::Duration handler_grace) {
 }
 
 void ServerSession::PoolThread() {
+  Connection::IdleWait idle(*connection_);
   for (;;) {
     Work work;
     {
@@ -82,20 +83,23 @@ void ServerSession::PoolThread() {
         EnsureReader();
       } else if (done_) {
         return;
-      } else {
-        ++idle_threads_;
       }
     }
     if (!work) {
-      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
-        return !work_queue_.empty() || done_;
-      };
-      Connection::AwaitResult result =
-          connection_->Await(has_work, absl::InfiniteFuture(), &work);
-      absl::MutexLock lock(&connection_->mu());
-      --idle_threads_;
-      if (result == Connection::AwaitResult::kFailed) done_ = true;
+      {
+        absl::MutexLock lock(&connection_->mu());
+        if (done_ || !work_queue_.empty()) continue;
+        ++idle_threads_;
+      }
+      // The kernel wakes one idle thread per packet; WakeReader wakes all of them.
+      idle.Wait();
+      {
+        absl::MutexLock lock(&connection_->mu());
+        --idle_threads_;
+      }
+      connection_->ReadAvailable(&work);
       if (!work) continue;
+      absl::MutexLock lock(&connection_->mu());
       EnsureReader();
     }
     work();
@@ -118,9 +122,12 @@ void ServerSession::SpawnPoolThread() {
 }
 
 void ServerSession::Schedule(Work work) {
-  absl::MutexLock lock(&connection_->mu());
-  work_queue_.push_back(std::move(work));
-  EnsureReader();
+  {
+    absl::MutexLock lock(&connection_->mu());
+    work_queue_.push_back(std::move(work));
+    EnsureReader();
+  }
+  connection_->WakeIdleThreads();  // idle threads look at the queue
 }
 
 // --- frames from the client ----------------------------------------------------------
@@ -326,10 +333,13 @@ void ServerSession::FinishCall(ServerCall& call, absl::Status status,
     status = absl::InternalError(absl::StrCat("server ", metadata.message()));
   }
   EncodeStatus(status, &proto);
+  // A failed call's descriptors stay here, and close with the context.
   std::vector<UniqueFd>& fds = ServerContextAccess::response_fds(context);
   std::vector<int> raw;
-  raw.reserve(fds.size());
-  for (const UniqueFd& fd : fds) raw.push_back(fd.get());
+  if (status.ok()) {
+    raw.reserve(fds.size());
+    for (const UniqueFd& fd : fds) raw.push_back(fd.get());
+  }
   OutgoingFrame frame;
   frame.type = FrameType::kStatus;
   frame.call_id = call.id();

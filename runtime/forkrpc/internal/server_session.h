@@ -1,9 +1,10 @@
 // server_session.h: a Server serving one connection. It turns CALL_START frames into
 // ServerCalls, routes the client's later frames to them, and runs handlers on a pool
-// of threads that grows on demand up to ServerOptions::max_threads. Pool threads take
-// turns reading the socket (connection.h); the one that reads a new call stops reading,
-// lets an idle thread take over, and runs the handler itself, so a call costs no
-// thread hop, and a slow handler never keeps the others from being read.
+// of threads that grows on demand up to ServerOptions::max_threads. Idle pool threads
+// sleep in the kernel on the socket (Connection::IdleWait), which wakes one of them per
+// packet; the one that reads a new call runs its handler itself while the others keep
+// watching, so a call costs no thread hop and no wake-up beyond the packet's own, and a
+// slow handler never keeps the others from being read.
 #ifndef FORKRPC_INTERNAL_SERVER_SESSION_H_
 #define FORKRPC_INTERNAL_SERVER_SESSION_H_
 
@@ -70,7 +71,7 @@ class ServerSession final : public Connection::Handler {
   absl::StatusOr<std::shared_ptr<ServerCall>> FindCall(const Frame& frame)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
   void PoolThread();
-  // Makes sure a thread is free to read while the caller runs a handler.
+  // Makes sure a thread is idle, watching the socket, while the caller runs a handler.
   void EnsureReader() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
   void SpawnPoolThread() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
 

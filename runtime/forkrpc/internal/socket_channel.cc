@@ -110,6 +110,12 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
     return absl::CancelledError(absl::StrCat("call ", method.full_name, " cancelled before it started"));
   }
   if (absl::Now() >= deadline) return DeadlinePassed(method);
+  if (!ClientContextAccess::request_fds(context).empty() &&
+      (method.kind == RpcKind::kClientStreaming || method.kind == RpcKind::kBidiStreaming)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "call ", method.full_name, ": descriptors attached to the context of a ",
+        RpcKindName(method.kind), " call have no request to ride on; pass them to Write"));
+  }
   start->set_method(method.full_name);
   if (deadline != absl::InfiniteFuture()) {
     start->set_timeout_nanos(
@@ -173,6 +179,9 @@ absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& conte
   // Sent or not, the descriptors were the call's to give away.
   fds.clear();
   if (status.code() == absl::StatusCode::kDeadlineExceeded) return DeadlinePassed(call.method);
+  if (status.code() == absl::StatusCode::kResourceExhausted) {
+    return Annotate(status, absl::StrCat("request of ", call.method.full_name));
+  }
   return status;
 }
 
@@ -340,9 +349,7 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> f
     }
   }
   // The caller is parked until `delivering` clears: parse straight into its response.
-  if (target.fds != nullptr) {
-    for (UniqueFd& fd : fds) target.fds->push_back(std::move(fd));
-  }
+  if (target.fds != nullptr) *target.fds = std::move(fds);
   bool parsed =
       target.message->ParseFromArray(frame.message.data(), static_cast<int>(frame.message.size()));
   if (!parsed) {
@@ -440,7 +447,7 @@ void SocketChannel::PumpLoop() {
     auto wants_to_read = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
       return async_pending_ > 0;
     };
-    connection_->Await(has_work, deadline, nullptr, wants_to_read);
+    connection_->Await(has_work, deadline, wants_to_read);
 
     std::vector<Completion> ready;
     std::vector<uint32_t> expired;
