@@ -60,6 +60,8 @@ class ClientContext {
 
   // Attaches an open descriptor to the request of a unary or server-streaming call; the
   // server receives the descriptors in the order attached (ServerContext::TakeRequestFds).
+  // Client-streaming and bidi calls take descriptors with each Write instead: attached
+  // here, they fail the call with INVALID_ARGUMENT.
   void AttachFd(UniqueFd fd) { request_fds_.push_back(std::move(fd)); }
 
   // Cancels the call: the client gets CANCELLED at once unless the call already ended,

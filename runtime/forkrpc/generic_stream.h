@@ -18,9 +18,9 @@ class GenericClientStream {
  public:
   virtual ~GenericClientStream() = default;
 
-  // Reads the next message into `message` and its descriptors into `fds` (closed if
-  // `fds` is null). False when the server has finished or the call failed; Finish
-  // then says why.
+  // Reads the next message into `message`, and its descriptors into `fds`, replacing
+  // what `fds` held (they are closed if `fds` is null). False when the server has
+  // finished or the call failed; Finish then says why.
   virtual bool Read(google::protobuf::MessageLite* message, std::vector<UniqueFd>* fds) = 0;
 
   // Sends `message` with `fds`, waiting for flow-control credit. `last` half-closes
@@ -41,7 +41,8 @@ class GenericServerStream {
  public:
   virtual ~GenericServerStream() = default;
 
-  // Reads the client's next message; false once the client half-closed or the call was
+  // Reads the client's next message, and its descriptors into `fds`, replacing what
+  // `fds` held (closed if null); false once the client half-closed or the call was
   // cancelled.
   virtual bool Read(google::protobuf::MessageLite* message, std::vector<UniqueFd>* fds) = 0;
 

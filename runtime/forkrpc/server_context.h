@@ -59,7 +59,8 @@ class ServerContext {
   // The descriptors that came with the request of a unary or server-streaming call,
   // in order; the handler owns them.
   std::vector<UniqueFd> TakeRequestFds() { return std::move(request_fds_); }
-  // Attaches a descriptor to the response of a unary or client-streaming call.
+  // Attaches a descriptor to the response of a unary or client-streaming call; it goes
+  // only with an OK status. Server-streaming and bidi handlers pass descriptors to Write.
   void AttachFd(UniqueFd fd) { response_fds_.push_back(std::move(fd)); }
 
  private:

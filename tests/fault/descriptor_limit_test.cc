@@ -4,6 +4,7 @@
 // carries on.
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -19,6 +20,14 @@ using forkrpc::test::Request;
 using ::testing::HasSubstr;
 
 using DescriptorLimitTest = SocketTypeTest;
+
+// The lowest descriptor number free now: a soft limit of it leaves no room at all, as
+// the limit bounds descriptor numbers, not how many are open.
+rlim_t LowestFreeDescriptor() {
+  int probe = ::dup(0);
+  ::close(probe);
+  return static_cast<rlim_t>(probe);
+}
 
 // Lowers the soft descriptor limit while it lives.
 class LoweredDescriptorLimit {
@@ -67,6 +76,29 @@ TEST_P(DescriptorLimitTest, DescriptorsTheKernelDroppedFailTheCallNotTheChannel)
   absl::StatusOr<Reply> again = stub.Echo(echo);
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->text(), "still here");
+  EXPECT_THAT(child->Wait(), IsOk());
+}
+
+TEST_P(DescriptorLimitTest, MemfdTheKernelDroppedFailsTheCallNotTheChannel) {
+  SpawnOptions options;
+  options.server_options.memfd_threshold = 0;  // big responses come in a memfd
+  absl::StatusOr<Child> child = SpawnTestHelper(GetParam(), -1, options);
+  ASSERT_THAT(child, IsOk());
+  forkrpc::test::Test::Stub stub(child->channel());
+  Request request;
+  request.set_payload(std::string(300 << 10, 'p'));  // over one packet
+  ClientContext context;
+  Reply reply;
+  absl::Status status;
+  {
+    // No room at all: not even the memfd can be installed.
+    LoweredDescriptorLimit limit(LowestFreeDescriptor());
+    status = stub.Echo(context, request, &reply);
+  }
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("memfd was lost")));
+  absl::StatusOr<Reply> again = stub.Echo(request);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->payload(), request.payload());
   EXPECT_THAT(child->Wait(), IsOk());
 }
 

@@ -75,13 +75,13 @@ class DescriptorsTest : public ::testing::TestWithParam<Case> {
     hygiene_.Check();
   }
 
-  // How many descriptors the helper has open.
+  // How many of the files this test made the helper has open.
   int HelperOpenFds() {
     Request request;
     request.set_action(Request::REPORT);
     absl::StatusOr<Reply> reply = stub_->Echo(request);
     EXPECT_THAT(reply, IsOk());
-    return reply.ok() ? reply->open_fds() : -1;
+    return reply.ok() ? reply->open_test_files() : -1;
   }
 
   ProcessHygiene hygiene_;

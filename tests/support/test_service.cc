@@ -9,6 +9,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "tests/support/process_hygiene.h"
 
@@ -62,7 +63,11 @@ absl::Status TestServiceImpl::Act(ServerContext& context, const Request& request
       reply->set_peer_pid(context.peer_credentials().pid);
       reply->set_peer_uid(static_cast<int32_t>(context.peer_credentials().uid));
       reply->set_server_pid(::getpid());
-      reply->set_open_fds(static_cast<int32_t>(OpenDescriptors().size()));
+      int test_files = 0;
+      for (const std::string& fd : OpenDescriptors()) {
+        if (absl::StrContains(fd, "descriptors-test")) ++test_files;
+      }
+      reply->set_open_test_files(test_files);
       for (const auto& [key, value] : context.client_metadata()) {
         reply->add_metadata(absl::StrCat(key, "=", value));
         context.AddInitialMetadata(absl::StrCat("initial-", key), value);

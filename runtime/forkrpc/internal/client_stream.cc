@@ -70,7 +70,7 @@ bool ClientStream::Write(const google::protobuf::MessageLite& message, std::vect
   absl::Status status =
       channel_->connection().SendStreamMessage(*call_, std::move(frame), call_->deadline);
   if (!status.ok()) {
-    EndAfter(status, "write request");
+    EndAfter(status, absl::StrCat("request of ", call_->method.full_name));
     return false;
   }
   if (last) writes_done_ = true;
