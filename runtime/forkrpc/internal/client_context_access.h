@@ -46,10 +46,6 @@ struct ClientContextAccess {
     context.canceller_ = std::move(canceller);
     return true;
   }
-  static bool cancelled(ClientContext& context) {
-    absl::MutexLock lock(&context.mu_);
-    return context.cancelled_;
-  }
   static void Unbind(ClientContext& context) {
     std::shared_ptr<CallCanceller> canceller;
     absl::MutexLock lock(&context.mu_);

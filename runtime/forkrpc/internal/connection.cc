@@ -136,7 +136,8 @@ absl::Status Connection::SendHello() {
 // --- waiting and reading -----------------------------------------------------------
 
 Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
-                                          absl::FunctionRef<bool()> wants_to_read) {
+                                          absl::FunctionRef<bool()> wants_to_read,
+                                          bool reply_pending) {
   mu_.Lock();
   for (;;) {
     if (ready()) break;
@@ -147,10 +148,12 @@ Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl:
     if (!reader_active_ && wants_to_read()) {
       reader_active_ = true;
       mu_.Unlock();
+      if (reply_pending) expect_data_ = false;
+      reply_pending = false;
       ReadOnce(deadline, nullptr);
       mu_.Lock();
       reader_active_ = false;
-      if (absl::Now() >= deadline && !ready()) {
+      if (deadline != absl::InfiniteFuture() && absl::Now() >= deadline && !ready()) {
         mu_.Unlock();
         return AwaitResult::kTimeout;
       }

@@ -150,10 +150,12 @@ class Connection {
   // Blocks until `ready` holds (evaluated with mu() held), `deadline` passes, or the
   // connection fails. Meanwhile the calling thread reads and dispatches frames whenever
   // no other thread is reading and `wants_to_read` (evaluated with mu() held) allows;
-  // work a dispatch produces goes to the handler's Schedule.
+  // work a dispatch produces goes to the handler's Schedule. `reply_pending` says the
+  // caller has just sent a request whose answer cannot be there yet, so the first read
+  // polls rather than tries the socket at once.
   AwaitResult Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
-                    absl::FunctionRef<bool()> wants_to_read = AlwaysTrue)
-      ABSL_LOCKS_EXCLUDED(mu_);
+                    absl::FunctionRef<bool()> wants_to_read = AlwaysTrue,
+                    bool reply_pending = false) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Reads and dispatches what the socket holds, taking the reader role: until the socket
   // is empty, or a dispatch produced work, which is left in `work` for the caller to

@@ -53,8 +53,10 @@ absl::Status ServerSession::Run(absl::Duration handler_grace) {
   {
     absl::MutexLock lock(&connection_->mu());
     SpawnPoolThread();
-    auto ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) { return done_; };
-    connection_->mu().Await(absl::Condition(&ended));
+  }
+  ended_.WaitForNotification();
+  {
+    absl::MutexLock lock(&connection_->mu());
     // The pool no longer grows once done_ is set; wait for every thread to leave.
     auto all_left = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
       return live_threads_ == 0;
@@ -296,6 +298,7 @@ void ServerSession::FailCalls(const absl::Status& status) {
   // is the session's result.
   if (status.code() == absl::StatusCode::kInternal) end_status_ = status;
   done_ = true;
+  if (!ended_.HasBeenNotified()) ended_.Notify();
   for (std::shared_ptr<CallState>& state : calls_.TakeAll()) {
     auto& call = static_cast<ServerCall&>(*state);
     call.ended = true;

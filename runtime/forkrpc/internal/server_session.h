@@ -16,6 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
 #include "forkrpc/internal/call_table.h"
 #include "forkrpc/internal/connection.h"
 #include "forkrpc/internal/server_call.h"
@@ -88,6 +89,9 @@ class ServerSession final : public Connection::Handler {
   int running_calls_ ABSL_GUARDED_BY(connection_->mu()) = 0;
   bool shutting_down_ ABSL_GUARDED_BY(connection_->mu()) = false;
   bool done_ ABSL_GUARDED_BY(connection_->mu()) = false;
+  // Notified with done_ set, for Run's supervisor: a condition on the connection's mutex
+  // would be evaluated at every unlock on the hot path.
+  absl::Notification ended_;
   absl::Status end_status_ ABSL_GUARDED_BY(connection_->mu());
 };
 

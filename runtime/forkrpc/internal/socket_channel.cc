@@ -106,10 +106,7 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
   absl::Status status = EncodeMetadata(ClientContextAccess::metadata(context),
                                        start->mutable_metadata());
   if (!status.ok()) return Annotate(status, absl::StrCat("call ", method.full_name));
-  if (ClientContextAccess::cancelled(context)) {
-    return absl::CancelledError(absl::StrCat("call ", method.full_name, " cancelled before it started"));
-  }
-  if (absl::Now() >= deadline) return DeadlinePassed(method);
+  if (deadline != absl::InfiniteFuture() && absl::Now() >= deadline) return DeadlinePassed(method);
   if (!ClientContextAccess::request_fds(context).empty() &&
       (method.kind == RpcKind::kClientStreaming || method.kind == RpcKind::kBidiStreaming)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -147,7 +144,16 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
   }
   if (call == nullptr) return connection_->FailureForNewCalls();
   if (!ClientContextAccess::Bind(context, call)) {
-    EndLocally(*call, absl::CancelledError("cancelled by the client"), /*tell_server=*/false);
+    // TryCancel came first: the call never starts, and an async call's `done` goes back
+    // to the caller, who reports this status through it.
+    absl::MutexLock lock(&connection_->mu());
+    calls_.Remove(call->id());
+    if (call->done) {
+      *done = std::move(call->done);
+      --async_pending_;
+    }
+    return absl::CancelledError(
+        absl::StrCat("call ", method.full_name, " cancelled before it started"));
   }
   return call;
 }
@@ -157,14 +163,6 @@ absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& conte
                                           const google::protobuf::MessageLite* message,
                                           bool end_of_stream) {
   std::vector<UniqueFd>& fds = ClientContextAccess::request_fds(context);
-  {
-    // Cancelled between StartCall and here: the server need not hear of it.
-    absl::MutexLock lock(&connection_->mu());
-    if (call.ended) {
-      fds.clear();
-      return call.status;
-    }
-  }
   std::vector<int> raw;
   raw.reserve(fds.size());
   for (const UniqueFd& fd : fds) raw.push_back(fd.get());
@@ -211,16 +209,21 @@ void SocketChannel::EndLocally(ClientCall& call, absl::Status status, bool tell_
   connection_->WakeReader();
 }
 
-absl::Status SocketChannel::AwaitEnd(ClientCall& call) {
+absl::Status SocketChannel::AwaitEnd(ClientCall& call, bool just_sent) {
   auto ended = [&call]() { return call.ended; };
-  connection_->Await(ended, call.deadline);
-  EndLocally(call, DeadlinePassed(call.method), /*tell_server=*/true);
+  Connection::AwaitResult result =
+      connection_->Await(ended, call.deadline, [] { return true; }, just_sent);
+  // Ready means ended, with its status final. After a timeout, or a failure that may
+  // have caught the call mid-delivery, EndLocally settles it.
+  if (result != Connection::AwaitResult::kReady) {
+    EndLocally(call, DeadlinePassed(call.method), /*tell_server=*/true);
+  }
   return call.status;
 }
 
 void SocketChannel::FinishContext(ClientCall& call, ClientContext& context) {
   ClientContextAccess::Unbind(context);
-  absl::MutexLock lock(&connection_->mu());
+  // The call has ended, so nothing writes its metadata any more: no lock is needed.
   ClientContextAccess::SetServerMetadata(context, std::move(call.initial_metadata),
                                          std::move(call.trailing_metadata));
 }
@@ -238,7 +241,7 @@ absl::Status SocketChannel::Call(const RpcMethod& method, ClientContext& context
   ClientCall& started = **call;
   absl::Status sent = SendCallStart(started, context, start, &request, /*end_of_stream=*/true);
   if (!sent.ok()) EndLocally(started, sent, /*tell_server=*/false);
-  absl::Status status = AwaitEnd(started);
+  absl::Status status = AwaitEnd(started, /*just_sent=*/true);
   FinishContext(started, context);
   return status;
 }

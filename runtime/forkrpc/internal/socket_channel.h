@@ -73,8 +73,9 @@ class SocketChannel final : public Channel,
   // `tell_server`. Never blocks.
   void EndLocally(ClientCall& call, absl::Status status, bool tell_server);
   // Waits for `call` to end, or ends it with DEADLINE_EXCEEDED at its deadline.
-  absl::Status AwaitEnd(ClientCall& call);
-  // Hands the server's metadata of the ended `call` to `context` and unbinds it.
+  // `just_sent` when the caller has only now sent the request the end answers.
+  absl::Status AwaitEnd(ClientCall& call, bool just_sent = false);
+  // Hands the server's metadata of `call`, which has ended, to `context` and unbinds it.
   void FinishContext(ClientCall& call, ClientContext& context);
 
   // --- Connection::Handler ---
