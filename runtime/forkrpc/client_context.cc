@@ -5,7 +5,7 @@ namespace forkrpc {
 void ClientContext::TryCancel() {
   std::shared_ptr<CallCanceller> canceller;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     cancelled_ = true;
     canceller = canceller_;
   }

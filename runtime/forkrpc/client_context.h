@@ -10,12 +10,11 @@
 #define FORKRPC_CLIENT_CONTEXT_H_
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "forkrpc/metadata.h"
 #include "forkrpc/unique_fd.h"
@@ -89,9 +88,12 @@ class ClientContext {
   std::vector<UniqueFd> response_fds_;
   bool started_ = false;
 
-  absl::Mutex mu_;
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  std::shared_ptr<CallCanceller> canceller_ ABSL_GUARDED_BY(mu_);
+  // A std::mutex rather than an absl::Mutex: there is one context per call, and Debian's
+  // Abseil, built with deadlock detection on, does graph bookkeeping whenever an
+  // absl::Mutex is destroyed. Guards the two members below only.
+  std::mutex mu_;
+  bool cancelled_ = false;
+  std::shared_ptr<CallCanceller> canceller_;
 };
 
 }  // namespace forkrpc

@@ -89,6 +89,12 @@ absl::Status Server::ServeConnection(UniqueFd socket, std::string peer_name,
     return internal::Annotate(connection.status(), "serve");
   }
   internal::Connection& started = **connection;
+  absl::Status watchdog = started.EnableWatchdog();
+  if (!watchdog.ok()) {
+    absl::MutexLock lock(&mu_);
+    serving_ = false;
+    return internal::Annotate(watchdog, "serve");
+  }
   auto session = std::make_shared<internal::ServerSession>(*std::move(connection),
                                                            routes_->routes, options_.max_threads);
   // The hello tells the client about a setup error too; then there is nothing to serve.

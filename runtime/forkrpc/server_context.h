@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "forkrpc/metadata.h"
 #include "forkrpc/peer_credentials.h"
@@ -31,7 +32,7 @@ class ServerContext {
   ServerContext& operator=(const ServerContext&) = delete;
 
   // The "/package.Service/Method" being served.
-  const std::string& method() const { return method_; }
+  absl::string_view method() const { return method_; }
 
   // When the client stops waiting; InfiniteFuture if it set no deadline.
   absl::Time deadline() const { return deadline_; }
@@ -67,7 +68,7 @@ class ServerContext {
   friend struct internal::ServerContextAccess;
   ServerContext() = default;
 
-  std::string method_;
+  absl::string_view method_;  // the method's name constant, which outlives the call
   absl::Time deadline_ = absl::InfiniteFuture();
   std::atomic<bool> cancelled_{false};
   Metadata client_metadata_;

@@ -82,6 +82,7 @@ const std::map<Stem, TableEntry>& LayerTable() {
       {"internal/call_table", {Layer::kConnection}},
       {"internal/connection", {Layer::kConnection}},
       {"internal/connection_send", {Layer::kConnection}},
+      {"internal/connection_watch", {Layer::kConnection}},
       {"internal/chunk_assembler", {Layer::kConnection}},
       {"internal/message_bytes", {Layer::kConnection}},
       // rpc

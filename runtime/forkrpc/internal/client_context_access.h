@@ -41,14 +41,14 @@ struct ClientContextAccess {
   // Lets TryCancel reach the call through `canceller`; false if the context was
   // cancelled already, in which case nothing is bound.
   static bool Bind(ClientContext& context, std::shared_ptr<CallCanceller> canceller) {
-    absl::MutexLock lock(&context.mu_);
+    std::lock_guard<std::mutex> lock(context.mu_);
     if (context.cancelled_) return false;
     context.canceller_ = std::move(canceller);
     return true;
   }
   static void Unbind(ClientContext& context) {
     std::shared_ptr<CallCanceller> canceller;
-    absl::MutexLock lock(&context.mu_);
+    std::lock_guard<std::mutex> lock(context.mu_);
     canceller.swap(context.canceller_);
   }
 

@@ -26,8 +26,6 @@ constexpr int kSendBufferReserve = 32;
 // How long a dead peer's pidfd is given to report the exit after end-of-file, so the
 // status can say how the peer ended (DESIGN.md, Processes).
 constexpr absl::Duration kExitReportWait = absl::Milliseconds(100);
-// How long a thread woken for a packet waits for another thread to give up reading.
-constexpr absl::Duration kReaderHandoverWait = absl::Milliseconds(1);
 // The longest setup error a hello carries, so the hello fits any peer's first buffer.
 constexpr size_t kMaxSetupErrorLength = 1024;
 
@@ -123,10 +121,8 @@ absl::Status Connection::SendHello() {
   }
   std::string packet = EncodeHello(hello);
   iovec data{packet.data(), packet.size()};
-  TakeSendTurn(absl::InfiniteFuture());
   absl::Status status = SendPacketWaiting({&data, 1}, {}, /*with_credentials=*/true,
                                           absl::InfiniteFuture());
-  ReleaseSendTurn();
   // A peer gone already is the connection's failure, which calls will report; it may
   // have said why in its own hello (a helper whose setup failed), read by now.
   if (!status.ok() && failed()) return absl::OkStatus();
@@ -138,6 +134,7 @@ absl::Status Connection::SendHello() {
 Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
                                           absl::FunctionRef<bool()> wants_to_read,
                                           bool reply_pending) {
+  bool read_here = false;  // this thread held the reader role, and gave it up
   mu_.Lock();
   for (;;) {
     if (ready()) break;
@@ -153,10 +150,22 @@ Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl:
       ReadOnce(deadline, nullptr);
       mu_.Lock();
       reader_active_ = false;
+      read_here = true;
       if (deadline != absl::InfiniteFuture() && absl::Now() >= deadline && !ready()) {
+        bool arm = DropReaderRole();
         mu_.Unlock();
+        if (arm) ArmWatchdog(kWatchdogPeriod);
         return AwaitResult::kTimeout;
       }
+      continue;
+    }
+    if (reader_active_ && reader_is_idle_watcher_ && !handover_requested_ && wants_to_read()) {
+      // An idle pool thread watches the socket; we would rather read ourselves than be
+      // woken by it for our message: ask it to step aside.
+      handover_requested_ = true;
+      mu_.Unlock();
+      WakeReader();
+      mu_.Lock();
       continue;
     }
     // Another thread reads (or this one may not): sleep until the condition holds, the
@@ -170,66 +179,12 @@ Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl:
       return is_ready ? AwaitResult::kReady : AwaitResult::kTimeout;
     }
   }
+  // The role was given up above, in the critical section that saw `ready`; if this
+  // thread held it, the socket is unwatched now.
+  bool arm = read_here && !reader_active_ && DropReaderRole();
   mu_.Unlock();
+  if (arm) ArmWatchdog(kWatchdogPeriod);
   return AwaitResult::kReady;
-}
-
-void Connection::ReadAvailable(Work* work) {
-  {
-    absl::MutexLock lock(&mu_);
-    // A reader about to give the role up may have missed the packet that woke us: wait
-    // for it a moment. A reader that keeps the role is polling and reads the packet.
-    auto free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !reader_active_ || !failure_.ok();
-    };
-    mu_.AwaitWithTimeout(absl::Condition(&free), kReaderHandoverWait);
-    if (reader_active_ || !failure_.ok()) return;
-    reader_active_ = true;
-  }
-  if (control_queued_.load(std::memory_order_acquire) && TakeSendTurn(absl::InfinitePast())) {
-    ReleaseSendTurn();  // flushes the queue
-  }
-  expect_data_ = true;
-  while (!*work && expect_data_ && !failed()) ReceiveAndDispatch(work);
-  if (!*work && !failed() && options_.peer_process.has_value()) {
-    // Over DGRAM the peer's death shows only on its pidfd, once its packets are read.
-    pollfd exited{options_.peer_process->pidfd.get(), POLLIN, 0};
-    if (::poll(&exited, 1, 0) > 0) PeerGone();
-  }
-  ReleaseReaderRole();
-}
-
-Connection::IdleWait::IdleWait(Connection& connection)
-    : connection_(connection), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
-  if (!epoll_.valid()) return;
-  epoll_event socket_event{};
-  socket_event.events = EPOLLIN | EPOLLEXCLUSIVE;
-  epoll_event wake_event{};
-  wake_event.events = EPOLLIN | EPOLLET;
-  bool ok = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.socket_.get(), &socket_event) == 0 &&
-            ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.idle_wake_.get(), &wake_event) == 0;
-  if (ok && connection.options_.peer_process.has_value()) {
-    epoll_event exit_event{};
-    exit_event.events = EPOLLIN | EPOLLEXCLUSIVE;
-    ok = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.options_.peer_process->pidfd.get(),
-                     &exit_event) == 0;
-  }
-  if (!ok) epoll_.reset();
-}
-
-void Connection::IdleWait::Wait() {
-  if (!epoll_.valid()) {
-    // No epoll set (out of descriptors): look again shortly rather than never.
-    pollfd socket{connection_.socket_.get(), POLLIN, 0};
-    ::poll(&socket, 1, 10);
-    return;
-  }
-  // Control frames queued for want of room are retried soon, as no poller may be
-  // watching for room.
-  int timeout = connection_.control_queued_.load(std::memory_order_acquire) ? 10 : -1;
-  epoll_event events[3];
-  while (::epoll_wait(epoll_.get(), events, 3, timeout) < 0 && errno == EINTR) {
-  }
 }
 
 absl::StatusOr<HelloInfo> Connection::AwaitPeerHello(absl::Time deadline) {
@@ -255,9 +210,7 @@ void Connection::ReadOnce(absl::Time deadline, Work* work) {
     }
     if (*ready == 0) return;
     if (fds[1].revents != 0) DrainWake();
-    if (flush && (fds[0].revents & POLLOUT) != 0 && TakeSendTurn(absl::InfinitePast())) {
-      ReleaseSendTurn();  // flushes the queue
-    }
+    if (flush && (fds[0].revents & POLLOUT) != 0) FlushControlQueue();
     if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
       // A dead peer's last packets are read before its death is reported.
       if (fds[2].revents != 0) PeerGone();
@@ -566,7 +519,8 @@ void Connection::Fail(const absl::Status& status, bool say_goodbye) {
     iovec data{packet.data(), packet.size()};
     [[maybe_unused]] auto sent = SendPacket(socket_.get(), {&data, 1}, {});
   }
-  // The peer sees end-of-file (SEQPACKET), and a reader blocked in poll wakes.
+  // The peer sees end-of-file (SEQPACKET); a reader blocked in poll, and every idle
+  // pool thread, wakes.
   ::shutdown(socket_.get(), SHUT_RDWR);
   WakeReader();
   WakeIdleThreads();
@@ -590,50 +544,67 @@ bool Connection::TryTakeReaderRole() {
 }
 
 void Connection::ReleaseReaderRole() {
-  absl::MutexLock lock(&mu_);
-  reader_active_ = false;
+  bool arm;
+  {
+    absl::MutexLock lock(&mu_);
+    reader_active_ = false;
+    arm = DropReaderRole();
+  }
+  if (arm) ArmWatchdog(kWatchdogPeriod);
 }
 
 // --- stream messages -----------------------------------------------------------------
 
 absl::Status Connection::DeliverMessage(CallState& call, const Frame& frame,
                                         std::vector<UniqueFd> fds) {
-  int64_t cost = MessageCost(frame.message.size());
-  bool end_of_stream = frame.header.has(kFlagEndOfStream);
-  MessageTarget target;
+  MessageTarget claimed;
   {
     absl::MutexLock lock(&mu_);
-    if (call.ended) return absl::OkStatus();  // late for a call that ended; fds close
-    if (call.inbound_closed) {
-      return ProtocolError(absl::StrCat("message on call ", call.id(), " after its end of stream"));
-    }
-    if (call.streaming()) {
-      absl::Status status = call.receive_window.OnReceived(cost);
-      if (!status.ok()) return status;
-    }
-    bool reader_waits = call.read_waiting && !call.read_filled && !call.delivering;
-    if (!reader_waits || !call.inbound.empty()) {
-      // Bytes the connection owns (assembled, mapped) move into the queue; a view into
-      // the packet is copied, the packet buffer being the next packet's.
-      MessageBytes bytes = dispatched_storage_ != nullptr && !dispatched_storage_->view().empty()
-                               ? std::move(*dispatched_storage_)
-                               : MessageBytes(std::string(frame.message));
-      call.inbound.push_back(InboundMessage{std::move(bytes), std::move(fds), cost});
-      if (end_of_stream) call.inbound_closed = true;
-      return absl::OkStatus();
-    }
-    target = call.read_target;
-    call.delivering = true;
+    absl::Status status = DeliverMessageLocked(call, frame, &fds, &claimed);
+    if (!status.ok() || claimed.message == nullptr) return status;
   }
+  CompleteDelivery(call, claimed, frame, std::move(fds));
+  return absl::OkStatus();
+}
+
+absl::Status Connection::DeliverMessageLocked(CallState& call, const Frame& frame,
+                                              std::vector<UniqueFd>* fds,
+                                              MessageTarget* claimed) {
+  int64_t cost = MessageCost(frame.message.size());
+  if (call.ended) return absl::OkStatus();  // late for a call that ended; fds close
+  if (call.inbound_closed) {
+    return ProtocolError(absl::StrCat("message on call ", call.id(), " after its end of stream"));
+  }
+  if (call.streaming()) {
+    absl::Status status = call.receive_window.OnReceived(cost);
+    if (!status.ok()) return status;
+  }
+  bool reader_waits = call.read_waiting && !call.read_filled && !call.delivering;
+  if (!reader_waits || !call.inbound.empty()) {
+    // Bytes the connection owns (assembled, mapped) move into the queue; a view into
+    // the packet is copied, the packet buffer being the next packet's.
+    MessageBytes bytes = dispatched_storage_ != nullptr && !dispatched_storage_->view().empty()
+                             ? std::move(*dispatched_storage_)
+                             : MessageBytes(std::string(frame.message));
+    call.inbound.push_back(InboundMessage{std::move(bytes), std::move(*fds), cost});
+    if (frame.header.has(kFlagEndOfStream)) call.inbound_closed = true;
+    return absl::OkStatus();
+  }
+  *claimed = call.read_target;
+  call.delivering = true;
+  return absl::OkStatus();
+}
+
+void Connection::CompleteDelivery(CallState& call, const MessageTarget& target,
+                                  const Frame& frame, std::vector<UniqueFd> fds) {
   // The owner is parked until `delivering` clears, so its target is ours to fill.
   bool parsed = ParseInto(target, frame.message, std::move(fds));
   absl::MutexLock lock(&mu_);
   call.delivering = false;
   call.read_filled = true;
   call.read_parsed = parsed;
-  call.read_cost = cost;
-  if (end_of_stream) call.inbound_closed = true;
-  return absl::OkStatus();
+  call.read_cost = MessageCost(frame.message.size());
+  if (frame.header.has(kFlagEndOfStream)) call.inbound_closed = true;
 }
 
 absl::StatusOr<bool> Connection::ReadMessage(CallState& call, MessageTarget target,
@@ -641,12 +612,17 @@ absl::StatusOr<bool> Connection::ReadMessage(CallState& call, MessageTarget targ
   InboundMessage queued;
   bool have_queued = false;
   bool parsed = false;
-  int64_t cost = 0;
+  int64_t credit = 0;
+  // Accounts for a message taken, in the same critical section that takes it.
+  auto consume = [&](int64_t cost) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (call.streaming() && !call.ended) credit = call.receive_window.OnConsumed(cost);
+  };
   {
     absl::MutexLock lock(&mu_);
     if (!call.inbound.empty()) {
       queued = call.inbound.pop_front();
       have_queued = true;
+      consume(queued.cost);
     } else if (call.inbound_closed || call.ended) {
       return false;
     } else {
@@ -668,31 +644,22 @@ absl::StatusOr<bool> Connection::ReadMessage(CallState& call, MessageTarget targ
     if (call.read_filled) {
       call.read_filled = false;
       parsed = call.read_parsed;
-      cost = call.read_cost;
+      consume(call.read_cost);
     } else if (!call.inbound.empty()) {
       queued = call.inbound.pop_front();
       have_queued = true;
+      consume(queued.cost);
     } else if (call.inbound_closed || call.ended) {
       return false;
     } else {
       return absl::DeadlineExceededError("deadline passed waiting for a message");
     }
   }
-  if (have_queued) {
-    parsed = ParseInto(target, queued.bytes.view(), std::move(queued.fds));
-    cost = queued.cost;
-  }
-  if (call.streaming()) {
-    int64_t credit;
-    {
-      absl::MutexLock lock(&mu_);
-      credit = call.ended ? 0 : call.receive_window.OnConsumed(cost);
-    }
-    if (credit > 0) {
-      wire::Credit grant;
-      grant.set_bytes(static_cast<uint64_t>(credit));
-      SendControl(FrameType::kCredit, call.id(), &grant);
-    }
+  if (have_queued) parsed = ParseInto(target, queued.bytes.view(), std::move(queued.fds));
+  if (credit > 0) {
+    wire::Credit grant;
+    grant.set_bytes(static_cast<uint64_t>(credit));
+    SendControl(FrameType::kCredit, call.id(), &grant);
   }
   if (!parsed) return absl::InternalError("received message does not parse");
   return true;

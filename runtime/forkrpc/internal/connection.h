@@ -1,5 +1,5 @@
 // connection.h: one socket between two processes, shared by every call on it. It sends
-// frames (one sendmsg each, serialised so packets never interleave), reads frames and
+// frames (one sendmsg each; a packet is never split or interleaved), reads frames and
 // hands each to its Handler (the client's channel or the server's session), detects a
 // dead peer, and fails every call at once when the connection ends.
 //
@@ -74,6 +74,11 @@ struct ConnectionOptions {
   std::optional<PeerProcess> peer_process;
 };
 
+// How long the socket of a server may go unwatched while its pool threads run calls
+// before an idle one takes over (Connection::IdleWait): the most a slow handler delays
+// the reading of calls that come meanwhile.
+inline constexpr absl::Duration kWatchdogPeriod = absl::Milliseconds(5);
+
 // One frame to send. The control message and the user message are serialized straight
 // into the packet.
 struct OutgoingFrame {
@@ -109,21 +114,34 @@ class Connection {
 
   enum class AwaitResult { kReady, kTimeout, kFailed };
 
-  // Where an idle server thread sleeps: an epoll set of its own holding the socket with
-  // EPOLLEXCLUSIVE, so the kernel wakes one idle thread per arriving packet, an eventfd
-  // of the idle threads' own, edge-triggered and never drained, so WakeIdleThreads wakes
-  // them all, and the peer's pidfd. A thread that takes a call therefore need not hand
-  // the socket to another: one is already waiting in the kernel. Used by one thread.
+  // How a server's pool threads share the socket (connection_watch.cc). At most one
+  // thread watches it at a time: a caller waiting in Await, or one idle pool thread
+  // (Watch). The other idle pool threads sleep here, on the watchdog: a thread that
+  // stops watching to run a call arms a timer instead of waking anyone, and if the
+  // socket is still unwatched when it fires (a slow handler), a sleeper takes over. A
+  // short handler's thread simply watches again, so a call costs no wake-up but its
+  // packet's. Work posted from elsewhere (NotifyIdleThread) wakes one sleeper;
+  // WakeIdleThreads wakes them all. Used by one thread.
   class IdleWait {
    public:
+    enum class Reason { kWatchdog, kNotified, kOther };
     explicit IdleWait(Connection& connection);
-    // Sleeps until a packet may have arrived, WakeReader was called or the peer died.
-    void Wait();
+    // Sleeps until the watchdog fires, work is posted, or WakeIdleThreads.
+    Reason Wait();
 
    private:
     Connection& connection_;
-    UniqueFd epoll_;  // invalid if epoll could not be set up: Wait then polls
+    UniqueFd epoll_;  // invalid if epoll could not be set up: Wait then naps
   };
+
+  // What Watch did.
+  enum class WatchResult {
+    kNotWatching,  // another thread watches (or the watchdog says it is too soon)
+    kWatched,      // watched until `work`, a hand-over, a wake-up or a failure
+  };
+
+  // Turns the watchdog on, for a server's pool. Fails only for want of descriptors.
+  absl::Status EnableWatchdog();
 
   // Takes over `socket`, which must be one end of an AF_UNIX SOCK_SEQPACKET or
   // SOCK_DGRAM socketpair (INVALID_ARGUMENT otherwise).
@@ -157,11 +175,12 @@ class Connection {
                     absl::FunctionRef<bool()> wants_to_read = AlwaysTrue,
                     bool reply_pending = false) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Reads and dispatches what the socket holds, taking the reader role: until the socket
-  // is empty, or a dispatch produced work, which is left in `work` for the caller to
-  // run. Returns at once if another thread keeps the role, which then reads instead.
-  // For threads woken by IdleWait.
-  void ReadAvailable(Work* work) ABSL_LOCKS_EXCLUDED(mu_);
+  // For an idle pool thread: unless another thread watches the socket, watches it,
+  // reading and dispatching frames until a dispatch produces work (left in `work` for
+  // the caller to run), a caller in Await asks for the socket, WakeReader is called, or
+  // the connection fails. `after_watchdog` when the thread was woken by the watchdog:
+  // it then takes over only from a socket unwatched for a whole watchdog period.
+  WatchResult Watch(Work* work, bool after_watchdog) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Waits for the peer's hello until `deadline`. Its setup error, if any, is returned.
   absl::StatusOr<HelloInfo> AwaitPeerHello(absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
@@ -183,6 +202,15 @@ class Connection {
   // into the packet). For Handler::OnFrame only; errors are protocol errors.
   absl::Status DeliverMessage(CallState& call, const Frame& frame, std::vector<UniqueFd> fds)
       ABSL_LOCKS_EXCLUDED(mu_);
+
+  // DeliverMessage in two halves, for a handler that looks the call up under mu()
+  // anyway: the first queues the message, or claims the target of a waiting reader,
+  // which the second, called without the lock, fills.
+  absl::Status DeliverMessageLocked(CallState& call, const Frame& frame,
+                                    std::vector<UniqueFd>* fds, MessageTarget* claimed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CompleteDelivery(CallState& call, const MessageTarget& target, const Frame& frame,
+                        std::vector<UniqueFd> fds) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Drops what has arrived of a chunked message for call `call_id`, which ended.
   void ForgetPartialMessage(uint32_t call_id) ABSL_LOCKS_EXCLUDED(mu_);
@@ -212,6 +240,8 @@ class Connection {
   void WakeReader();
   // Wakes every thread sleeping in an IdleWait, so it re-checks its work.
   void WakeIdleThreads();
+  // Wakes one thread sleeping in an IdleWait (or the next to sleep), for posted work.
+  void NotifyIdleThread();
 
   // The peer's credentials from its hello; zeros until it arrived.
   PeerCredentials peer_credentials() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -242,21 +272,22 @@ class Connection {
   // returns the bytes written.
   size_t EncodeHead(const OutgoingFrame& frame, const FrameHeader& header, size_t control_size,
                     char* out);
-  // Sends one packet in a send turn of its own.
-  absl::Status SendInTurn(absl::Span<const iovec> data, absl::Span<const int> fds,
-                          absl::Time deadline);
+  // Sends one packet of a frame, after any control frames still queued.
+  absl::Status SendFramePacket(absl::Span<const iovec> data, absl::Span<const int> fds,
+                               absl::Time deadline);
   // Sends one packet, waiting for room until `deadline` and reading meanwhile if no
   // one else is, so that two sides that both send cannot wedge each other.
   absl::Status SendPacketWaiting(absl::Span<const iovec> data, absl::Span<const int> fds,
                                  bool with_credentials, absl::Time deadline);
-  // Sends queued control packets while the socket has room. Caller holds the send turn.
-  void FlushControlQueue();
-  // Claims and releases the right to send (one sender at a time).
-  bool TakeSendTurn(absl::Time deadline) ABSL_LOCKS_EXCLUDED(send_mu_);
-  void ReleaseSendTurn() ABSL_LOCKS_EXCLUDED(send_mu_);
+  // Sends queued control packets while the socket has room.
+  void FlushControlQueue() ABSL_LOCKS_EXCLUDED(send_mu_);
   // Claims the reader role if it is free.
   bool TryTakeReaderRole() ABSL_LOCKS_EXCLUDED(mu_);
   void ReleaseReaderRole() ABSL_LOCKS_EXCLUDED(mu_);
+  // Marks the socket unwatched from now; true if the watchdog should be armed.
+  bool DropReaderRole() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts the watchdog's timer for `delay` unless it runs already.
+  void ArmWatchdog(absl::Duration delay);
 
   // Reader-role holder only: waits until the socket is readable (or `deadline`), then
   // receives and dispatches one packet.
@@ -288,6 +319,11 @@ class Connection {
   // eventfd that wakes IdleWait sleepers. Never read: a reader draining it would
   // swallow the edge an idle thread's epoll_wait is about to report.
   const UniqueFd idle_wake_;
+  // Set by EnableWatchdog: the watchdog's timerfd, and a semaphore eventfd whose every
+  // post wakes one IdleWait sleeper.
+  UniqueFd watchdog_;
+  UniqueFd work_posted_;
+  std::atomic<bool> watchdog_armed_{false};
   ConnectionOptions options_;
   Handler* handler_ = nullptr;
 
@@ -307,6 +343,11 @@ class Connection {
 
   mutable absl::Mutex mu_;
   bool reader_active_ ABSL_GUARDED_BY(mu_) = false;
+  // The reader is an idle pool thread, which gives the socket up to any caller that
+  // asks (handover_requested_).
+  bool reader_is_idle_watcher_ ABSL_GUARDED_BY(mu_) = false;
+  bool handover_requested_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time unwatched_since_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::optional<HelloInfo> peer_hello_ ABSL_GUARDED_BY(mu_);
   PeerCredentials peer_credentials_ ABSL_GUARDED_BY(mu_);
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
@@ -317,7 +358,6 @@ class Connection {
 
   // Separate from mu_ so that senders never wait behind readers' bookkeeping.
   absl::Mutex send_mu_;
-  bool sending_ ABSL_GUARDED_BY(send_mu_) = false;
   std::vector<std::string> control_queue_ ABSL_GUARDED_BY(send_mu_);
   std::atomic<bool> control_queued_{false};
 };

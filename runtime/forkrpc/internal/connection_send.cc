@@ -1,5 +1,7 @@
 // The sending half of Connection (connection.h): frames in one packet, in chunks or in
-// a sealed memfd, the send turn, and the queue of control frames that must not wait.
+// a sealed memfd, and the queue of control frames that must not wait. Sends need no
+// turn: a packet is queued whole or not at all (SEQPACKET and DGRAM), and the frames of
+// one call come from one thread, in order; those of different calls may interleave.
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -103,12 +105,12 @@ absl::Status Connection::SendPlanned(const OutgoingFrame& frame, const Plan& pla
     size += plan.message_size;
   }
   iovec data{packet, size};
-  return SendInTurn({&data, 1}, frame.fds, deadline);
+  return SendFramePacket({&data, 1}, frame.fds, deadline);
 }
 
 // Serializes the message once, into this thread's message buffer, then sends it in
-// CHUNK frames of at most a packet each, every one in a send turn of its own so other
-// calls' frames can pass between them, and ends with the frame itself, flagged CHUNKED.
+// CHUNK frames of at most a packet each, between which other calls' frames may pass,
+// and ends with the frame itself, flagged CHUNKED.
 // Descriptors go at most kMaxFdsPerPacket to a frame.
 absl::Status Connection::SendChunked(const OutgoingFrame& frame, const Plan& plan,
                                      absl::Time deadline) {
@@ -142,7 +144,7 @@ absl::Status Connection::SendChunked(const OutgoingFrame& frame, const Plan& pla
     header.fd_count = static_cast<uint16_t>(fds);
     EncodeFrameHeader(header, head);
     iovec data[2] = {{head, head_size}, {message + sent_bytes, part}};
-    absl::Status status = SendInTurn(data, frame.fds.subspan(sent_fds, fds), deadline);
+    absl::Status status = SendFramePacket(data, frame.fds.subspan(sent_fds, fds), deadline);
     if (!status.ok()) return status;
     sent_bytes += part;
     sent_fds += fds;
@@ -158,7 +160,7 @@ absl::Status Connection::SendChunked(const OutgoingFrame& frame, const Plan& pla
   header.fd_count = static_cast<uint16_t>(frame.fds.size() - sent_fds);
   char* packet = t_packet.Reserve(kFrameHeaderSize + plan.control_size);
   iovec data{packet, EncodeHead(frame, header, plan.control_size, packet)};
-  absl::Status status = SendInTurn({&data, 1}, frame.fds.subspan(sent_fds), deadline);
+  absl::Status status = SendFramePacket({&data, 1}, frame.fds.subspan(sent_fds), deadline);
   t_message.TrimForReuse();
   return status;
 }
@@ -183,38 +185,36 @@ absl::Status Connection::SendViaMemfd(const OutgoingFrame& frame, const Plan& pl
   header.fd_count = static_cast<uint16_t>(fds.size());
   char* packet = t_packet.Reserve(kFrameHeaderSize + plan.control_size);
   iovec data{packet, EncodeHead(frame, header, plan.control_size, packet)};
-  return SendInTurn({&data, 1}, fds, deadline);  // our copy of the memfd closes here
+  return SendFramePacket({&data, 1}, fds, deadline);  // our copy of the memfd closes here
 }
 
-absl::Status Connection::SendInTurn(absl::Span<const iovec> data, absl::Span<const int> fds,
-                                    absl::Time deadline) {
-  if (!TakeSendTurn(deadline)) {
-    return absl::DeadlineExceededError("deadline passed waiting for a turn to send");
-  }
+absl::Status Connection::SendFramePacket(absl::Span<const iovec> data, absl::Span<const int> fds,
+                                         absl::Time deadline) {
+  // Control frames that waited for room go first, if there are any.
   if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
-  absl::Status status = SendPacketWaiting(data, fds, false, deadline);
-  ReleaseSendTurn();
-  return status;
+  return SendPacketWaiting(data, fds, false, deadline);
 }
 
 absl::Status Connection::SendStreamMessage(CallState& call, OutgoingFrame frame,
                                            absl::Time deadline) {
-  auto can_send = [&call]() { return call.send_credit.CanSend() || call.ended; };
-  Await(can_send, deadline);
-  {
-    absl::MutexLock lock(&mu_);
-    if (call.ended) return absl::FailedPreconditionError("the call has ended");
-    if (!call.send_credit.CanSend()) {
+  // Sizes and limits first: a message over the limit fails without waiting for credit.
+  absl::StatusOr<Plan> plan = PlanFrame(frame);
+  if (!plan.ok()) return plan.status();
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (call.ended) return absl::FailedPreconditionError("the call has ended");
+      if (call.send_credit.CanSend()) {
+        call.send_credit.Spend(MessageCost(plan->message_size));
+        break;
+      }
+    }
+    auto can_send = [&call]() { return call.send_credit.CanSend() || call.ended; };
+    if (Await(can_send, deadline) == AwaitResult::kTimeout) {
       return absl::DeadlineExceededError("deadline passed waiting for flow-control credit");
     }
   }
   if (failed()) return FailureForNewCalls();
-  absl::StatusOr<Plan> plan = PlanFrame(frame);
-  if (!plan.ok()) return plan.status();
-  {
-    absl::MutexLock lock(&mu_);
-    call.send_credit.Spend(MessageCost(plan->message_size));
-  }
   return SendPlanned(frame, *plan, deadline);
 }
 
@@ -270,11 +270,8 @@ void Connection::SendControl(FrameType type, uint32_t call_id,
     absl::MutexLock lock(&send_mu_);
     control_queue_.push_back(std::move(packet));
     control_queued_.store(true, std::memory_order_release);
-    // Whoever holds the send turn flushes the queue before giving it up.
-    if (sending_) return;
-    sending_ = true;
   }
-  ReleaseSendTurn();
+  FlushControlQueue();
 }
 
 void Connection::FlushControlQueue() {
@@ -292,27 +289,15 @@ void Connection::FlushControlQueue() {
     if (*progress == IoProgress::kWouldBlock) break;
   }
   if (sent == queue.size()) return;
-  // Keep what did not fit, ahead of anything queued meanwhile; the reader sends it when
-  // the socket has room.
-  absl::MutexLock lock(&send_mu_);
-  control_queue_.insert(control_queue_.begin(), std::make_move_iterator(queue.begin() + sent),
-                        std::make_move_iterator(queue.end()));
-  control_queued_.store(true, std::memory_order_release);
+  // Keep what did not fit, ahead of anything queued meanwhile; the thread watching the
+  // socket sends it when there is room.
+  {
+    absl::MutexLock lock(&send_mu_);
+    control_queue_.insert(control_queue_.begin(), std::make_move_iterator(queue.begin() + sent),
+                          std::make_move_iterator(queue.end()));
+    control_queued_.store(true, std::memory_order_release);
+  }
   WakeReader();
-}
-
-bool Connection::TakeSendTurn(absl::Time deadline) {
-  auto free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(send_mu_) { return !sending_; };
-  bool got = send_mu_.LockWhenWithDeadline(absl::Condition(&free), deadline);
-  if (got) sending_ = true;
-  send_mu_.Unlock();
-  return got;
-}
-
-void Connection::ReleaseSendTurn() {
-  if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
-  absl::MutexLock lock(&send_mu_);
-  sending_ = false;
 }
 
 }  // namespace forkrpc::internal

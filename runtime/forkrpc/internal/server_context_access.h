@@ -13,12 +13,13 @@
 namespace forkrpc::internal {
 
 struct ServerContextAccess {
-  static std::unique_ptr<ServerContext> Make(std::string method, absl::Time deadline,
+  // `method` must outlive the context: the handler's RpcMethod name does.
+  static std::unique_ptr<ServerContext> Make(absl::string_view method, absl::Time deadline,
                                              Metadata client_metadata,
                                              PeerCredentials peer,
                                              std::vector<UniqueFd> request_fds) {
     std::unique_ptr<ServerContext> context(new ServerContext());
-    context->method_ = std::move(method);
+    context->method_ = method;
     context->deadline_ = deadline;
     context->client_metadata_ = std::move(client_metadata);
     context->peer_credentials_ = peer;

@@ -75,6 +75,7 @@ absl::Status ServerSession::Run(absl::Duration handler_grace) {
 
 void ServerSession::PoolThread() {
   Connection::IdleWait idle(*connection_);
+  bool after_watchdog = false;
   for (;;) {
     Work work;
     {
@@ -82,34 +83,35 @@ void ServerSession::PoolThread() {
       if (!work_queue_.empty()) {
         work = std::move(work_queue_.front());
         work_queue_.erase(work_queue_.begin());
-        EnsureReader();
       } else if (done_) {
         return;
       }
     }
     if (!work) {
-      {
-        absl::MutexLock lock(&connection_->mu());
-        if (done_ || !work_queue_.empty()) continue;
-        ++idle_threads_;
+      Connection::WatchResult watched = connection_->Watch(&work, after_watchdog);
+      after_watchdog = false;
+      if (watched == Connection::WatchResult::kNotWatching) {
+        // Another thread watches the socket: sleep until the watchdog says it has gone
+        // unwatched too long, work is posted, or the session ends.
+        after_watchdog = idle.Wait() == Connection::IdleWait::Reason::kWatchdog;
+        continue;
       }
-      // The kernel wakes one idle thread per packet; WakeReader wakes all of them.
-      idle.Wait();
-      {
-        absl::MutexLock lock(&connection_->mu());
-        --idle_threads_;
-      }
-      connection_->ReadAvailable(&work);
       if (!work) continue;
+    }
+    {
       absl::MutexLock lock(&connection_->mu());
+      ++busy_threads_;
       EnsureReader();
     }
     work();
+    absl::MutexLock lock(&connection_->mu());
+    --busy_threads_;
   }
 }
 
 void ServerSession::EnsureReader() {
-  if (idle_threads_ > 0 || done_) return;
+  // A thread not running a call watches the socket or sleeps ready to.
+  if (busy_threads_ < live_threads_ || done_) return;
   if (static_cast<int>(threads_.size()) >= max_threads_) return;
   SpawnPoolThread();
 }
@@ -129,7 +131,7 @@ void ServerSession::Schedule(Work work) {
     work_queue_.push_back(std::move(work));
     EnsureReader();
   }
-  connection_->WakeIdleThreads();  // idle threads look at the queue
+  connection_->NotifyIdleThread();  // one sleeping thread takes it
 }
 
 // --- frames from the client ----------------------------------------------------------
@@ -210,7 +212,9 @@ absl::StatusOr<std::shared_ptr<ServerCall>> ServerSession::FindCall(const Frame&
 absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd> fds,
                                         Work* work) {
   uint32_t id = frame.header.call_id;
-  wire::CallStart start;
+  // Parsed into this thread's own CallStart, whose strings keep their memory from call
+  // to call.
+  thread_local wire::CallStart start;
   if (!start.ParseFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
     return ProtocolError("CALL_START control section does not parse");
   }
@@ -252,7 +256,7 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
                             ? absl::Now() + absl::Nanoseconds(start.timeout_nanos())
                             : absl::InfiniteFuture();
   std::unique_ptr<ServerContext> context = ServerContextAccess::Make(
-      start.method(), deadline, std::move(metadata), connection_->peer_credentials(),
+      handler.method().full_name, deadline, std::move(metadata), connection_->peer_credentials(),
       single_request ? std::move(fds) : std::vector<UniqueFd>());
   auto call = std::make_shared<ServerCall>(id, handler, *route->second.service, *this,
                                            *connection_, std::move(context));
@@ -298,6 +302,7 @@ void ServerSession::FailCalls(const absl::Status& status) {
   // is the session's result.
   if (status.code() == absl::StatusCode::kInternal) end_status_ = status;
   done_ = true;
+  // Fail wakes the watcher and every sleeping pool thread after this returns.
   if (!ended_.HasBeenNotified()) ended_.Notify();
   for (std::shared_ptr<CallState>& state : calls_.TakeAll()) {
     auto& call = static_cast<ServerCall&>(*state);

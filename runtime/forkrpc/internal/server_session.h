@@ -1,10 +1,11 @@
 // server_session.h: a Server serving one connection. It turns CALL_START frames into
 // ServerCalls, routes the client's later frames to them, and runs handlers on a pool
-// of threads that grows on demand up to ServerOptions::max_threads. Idle pool threads
-// sleep in the kernel on the socket (Connection::IdleWait), which wakes one of them per
-// packet; the one that reads a new call runs its handler itself while the others keep
-// watching, so a call costs no thread hop and no wake-up beyond the packet's own, and a
-// slow handler never keeps the others from being read.
+// of threads that grows on demand up to ServerOptions::max_threads. One idle pool thread
+// watches the socket (Connection::Watch); the one that reads a new call runs its
+// handler itself and watches again after it, so a call costs no thread hop and no
+// wake-up beyond its packet's. The others sleep (Connection::IdleWait) until the
+// watchdog says the socket has gone unwatched too long, so a slow handler holds up the
+// reading of other calls for at most kWatchdogPeriod.
 #ifndef FORKRPC_INTERNAL_SERVER_SESSION_H_
 #define FORKRPC_INTERNAL_SERVER_SESSION_H_
 
@@ -72,7 +73,7 @@ class ServerSession final : public Connection::Handler {
   absl::StatusOr<std::shared_ptr<ServerCall>> FindCall(const Frame& frame)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
   void PoolThread();
-  // Makes sure a thread is idle, watching the socket, while the caller runs a handler.
+  // Makes sure a thread not running a call exists, to watch the socket or take over.
   void EnsureReader() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
   void SpawnPoolThread() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
 
@@ -83,7 +84,8 @@ class ServerSession final : public Connection::Handler {
   CallTable calls_ ABSL_GUARDED_BY(connection_->mu());
   std::vector<Work> work_queue_ ABSL_GUARDED_BY(connection_->mu());
   std::vector<std::thread> threads_ ABSL_GUARDED_BY(connection_->mu());
-  int idle_threads_ ABSL_GUARDED_BY(connection_->mu()) = 0;
+  // Pool threads running a call.
+  int busy_threads_ ABSL_GUARDED_BY(connection_->mu()) = 0;
   // Pool threads that have not yet left PoolThread.
   int live_threads_ ABSL_GUARDED_BY(connection_->mu()) = 0;
   int running_calls_ ABSL_GUARDED_BY(connection_->mu()) = 0;

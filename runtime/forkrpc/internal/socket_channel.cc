@@ -26,6 +26,14 @@ absl::Status DeadlinePassed(const RpcMethod& method) {
 // leaves without touching it again.
 thread_local bool t_pump_channel_destroyed = false;
 
+// This thread's CallStart, cleared: its strings keep their memory from call to call,
+// so starting a call allocates none. Filled and sent before the thread starts another.
+wire::CallStart& ReusableCallStart() {
+  thread_local wire::CallStart start;
+  start.Clear();
+  return start;
+}
+
 }  // namespace
 
 void ClientCall::Cancel() {
@@ -233,7 +241,7 @@ void SocketChannel::FinishContext(ClientCall& call, ClientContext& context) {
 absl::Status SocketChannel::Call(const RpcMethod& method, ClientContext& context,
                                  const google::protobuf::MessageLite& request,
                                  google::protobuf::MessageLite* response) {
-  wire::CallStart start;
+  wire::CallStart& start = ReusableCallStart();
   absl::StatusOr<std::shared_ptr<ClientCall>> call = StartCall(
       method, context, MessageTarget{response, ClientContextAccess::response_fds(context)},
       nullptr, &start);
@@ -251,7 +259,7 @@ void SocketChannel::CallAsync(const RpcMethod& method, ClientContext& context,
                               google::protobuf::MessageLite* response,
                               absl::AnyInvocable<void(absl::Status)> done) {
   StartPumpIfNeeded();
-  wire::CallStart start;
+  wire::CallStart& start = ReusableCallStart();
   absl::StatusOr<std::shared_ptr<ClientCall>> call = StartCall(
       method, context, MessageTarget{response, ClientContextAccess::response_fds(context)},
       &done, &start);
@@ -269,7 +277,7 @@ void SocketChannel::CallAsync(const RpcMethod& method, ClientContext& context,
 std::unique_ptr<GenericClientStream> SocketChannel::StartStream(
     const RpcMethod& method, ClientContext& context, const google::protobuf::MessageLite* request,
     google::protobuf::MessageLite* response) {
-  wire::CallStart start;
+  wire::CallStart& start = ReusableCallStart();
   MessageTarget target;
   if (response != nullptr) target = {response, ClientContextAccess::response_fds(context)};
   absl::StatusOr<std::shared_ptr<ClientCall>> call =
@@ -368,6 +376,7 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> f
 absl::Status SocketChannel::OnMessage(const Frame& frame, std::vector<UniqueFd> fds) {
   std::shared_ptr<ClientCall> call;
   absl::Status refused;
+  MessageTarget claimed;
   {
     absl::MutexLock lock(&connection_->mu());
     absl::StatusOr<std::shared_ptr<ClientCall>> found = FindCall(frame);
@@ -392,12 +401,19 @@ absl::Status SocketChannel::OnMessage(const Frame& frame, std::vector<UniqueFd> 
       if (!status.ok()) return status;
       call->initial_metadata_received = true;
     }
+    if (refused.ok()) {
+      absl::Status status = connection_->DeliverMessageLocked(*call, frame, &fds, &claimed);
+      if (!status.ok()) return status;
+    }
   }
   if (!refused.ok()) {
     EndLocally(*call, std::move(refused), /*tell_server=*/true);
     return absl::OkStatus();
   }
-  return connection_->DeliverMessage(*call, frame, std::move(fds));
+  if (claimed.message != nullptr) {
+    connection_->CompleteDelivery(*call, claimed, frame, std::move(fds));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status SocketChannel::OnCredit(const Frame& frame) {

@@ -1,0 +1,160 @@
+// The part of Connection (connection.h) that lets a server's pool threads share the
+// socket: one idle thread watches, the others sleep on a watchdog timer.
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/time/clock.h"
+#include "forkrpc/internal/connection.h"
+#include "forkrpc/internal/errno_status.h"
+
+namespace forkrpc::internal {
+
+absl::Status Connection::EnableWatchdog() {
+  watchdog_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (!watchdog_.valid()) return ErrnoStatus("timerfd_create", errno);
+  work_posted_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE));
+  if (!work_posted_.valid()) return ErrnoStatus("eventfd", errno);
+  return absl::OkStatus();
+}
+
+bool Connection::DropReaderRole() {
+  bool handed_over = handover_requested_;
+  reader_is_idle_watcher_ = false;
+  handover_requested_ = false;
+  if (!watchdog_.valid() || handed_over) return false;
+  unwatched_since_ = absl::Now();
+  return true;
+}
+
+void Connection::ArmWatchdog(absl::Duration delay) {
+  if (watchdog_armed_.exchange(true, std::memory_order_acq_rel)) return;
+  itimerspec timer{};
+  timer.it_value = absl::ToTimespec(std::max(delay, absl::Microseconds(1)));
+  ::timerfd_settime(watchdog_.get(), 0, &timer, nullptr);
+}
+
+void Connection::NotifyIdleThread() {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t written = ::write(work_posted_.get(), &one, sizeof(one));
+}
+
+Connection::WatchResult Connection::Watch(Work* work, bool after_watchdog) {
+  absl::Duration too_soon_by = absl::ZeroDuration();
+  {
+    absl::MutexLock lock(&mu_);
+    if (reader_active_ || !failure_.ok()) return WatchResult::kNotWatching;
+    if (after_watchdog && watchdog_.valid()) {
+      // The socket may have gone unwatched only a moment ago, by a thread that is about
+      // to watch again: take over only after a whole period.
+      too_soon_by = kWatchdogPeriod - (absl::Now() - unwatched_since_);
+    }
+    if (too_soon_by <= absl::ZeroDuration()) {
+      reader_active_ = true;
+      reader_is_idle_watcher_ = true;
+      handover_requested_ = false;
+    }
+  }
+  if (too_soon_by > absl::ZeroDuration()) {
+    ArmWatchdog(too_soon_by);
+    return WatchResult::kNotWatching;
+  }
+  if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
+  for (;;) {
+    if (!expect_data_) {
+      pollfd fds[3] = {{socket_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}, {-1, POLLIN, 0}};
+      if (options_.peer_process.has_value()) fds[2].fd = options_.peer_process->pidfd.get();
+      if (control_queued_.load(std::memory_order_acquire)) fds[0].events |= POLLOUT;
+      absl::StatusOr<int> ready = PollUntil(fds, absl::InfiniteFuture());
+      if (!ready.ok()) {
+        Fail(Annotate(ready.status(), "wait for frames"));
+        break;
+      }
+      if (fds[1].revents != 0) {
+        DrainWake();
+        break;  // a caller wants the socket, or the session wants attention
+      }
+      if ((fds[0].revents & POLLOUT) != 0) FlushControlQueue();
+      if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+        if (fds[2].revents != 0) PeerGone();
+        if (failed()) break;
+        continue;
+      }
+    }
+    ReceiveAndDispatch(work);
+    if (*work || failed()) break;
+    absl::MutexLock lock(&mu_);
+    if (handover_requested_) break;
+  }
+  bool arm;
+  {
+    absl::MutexLock lock(&mu_);
+    reader_active_ = false;
+    arm = DropReaderRole();
+  }
+  // Unwatched now: if this thread is off to run a long call, another must take over.
+  if (arm) ArmWatchdog(kWatchdogPeriod);
+  return WatchResult::kWatched;
+}
+
+Connection::IdleWait::IdleWait(Connection& connection)
+    : connection_(connection), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+  if (!epoll_.valid() || !connection.watchdog_.valid()) {
+    epoll_.reset();
+    return;
+  }
+  // One sleeper per watchdog expiry and per posted work item; every sleeper for the
+  // never-drained wake-all eventfd (edge-triggered: each write is an edge).
+  epoll_event watchdog{};
+  watchdog.events = EPOLLIN | EPOLLEXCLUSIVE;
+  watchdog.data.u32 = 0;
+  epoll_event posted{};
+  posted.events = EPOLLIN | EPOLLEXCLUSIVE;
+  posted.data.u32 = 1;
+  epoll_event all{};
+  all.events = EPOLLIN | EPOLLET;
+  all.data.u32 = 2;
+  bool ok =
+      ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.watchdog_.get(), &watchdog) == 0 &&
+      ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.work_posted_.get(), &posted) == 0 &&
+      ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.idle_wake_.get(), &all) == 0;
+  if (!ok) epoll_.reset();
+}
+
+Connection::IdleWait::Reason Connection::IdleWait::Wait() {
+  if (!epoll_.valid()) {
+    // No epoll set (out of descriptors): nap, then behave as if the watchdog fired.
+    ::usleep(static_cast<useconds_t>(absl::ToInt64Microseconds(kWatchdogPeriod)));
+    return Reason::kWatchdog;
+  }
+  // Control frames queued for want of room are retried soon, as no thread may be
+  // watching for room.
+  int timeout = connection_.control_queued_.load(std::memory_order_acquire) ? 10 : -1;
+  epoll_event events[3];
+  int count;
+  while ((count = ::epoll_wait(epoll_.get(), events, 3, timeout)) < 0 && errno == EINTR) {
+  }
+  Reason reason = Reason::kOther;
+  for (int i = 0; i < count; ++i) {
+    uint64_t value;
+    if (events[i].data.u32 == 0) {
+      // Consume the expiry, then let the next unwatching arm the timer again.
+      if (::read(connection_.watchdog_.get(), &value, sizeof(value)) > 0) {
+        connection_.watchdog_armed_.store(false, std::memory_order_release);
+        reason = Reason::kWatchdog;
+      }
+    } else if (events[i].data.u32 == 1) {
+      if (::read(connection_.work_posted_.get(), &value, sizeof(value)) > 0 &&
+          reason != Reason::kWatchdog) {
+        reason = Reason::kNotified;
+      }
+    }
+  }
+  return reason;
+}
+
+}  // namespace forkrpc::internal
