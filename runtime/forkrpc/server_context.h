@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "forkrpc/metadata.h"
 #include "forkrpc/peer_credentials.h"
@@ -40,7 +41,8 @@ class ServerContext {
   // True once the client cancelled, the deadline passed, the client went away or the
   // server is shutting the call down. A cancelled call's answer is not sent.
   bool IsCancelled() const {
-    return cancelled_.load(std::memory_order_acquire) || absl::Now() >= deadline_;
+    return cancelled_.load(std::memory_order_acquire) ||
+           (deadline_ != absl::InfiniteFuture() && absl::Now() >= deadline_);
   }
 
   const Metadata& client_metadata() const { return client_metadata_; }

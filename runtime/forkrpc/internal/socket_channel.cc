@@ -271,7 +271,13 @@ void SocketChannel::CallAsync(const RpcMethod& method, ClientContext& context,
   }
   absl::Status sent = SendCallStart(**call, context, start, &request, /*end_of_stream=*/true);
   if (!sent.ok()) EndLocally(**call, sent, /*tell_server=*/false);
-  connection_->WakeReader();
+  bool recheck;
+  {
+    absl::MutexLock lock(&connection_->mu());
+    recheck = pump_recheck_;
+  }
+  // The pump sleeps until the earliest deadline it knew of; an earlier one wakes it.
+  if (recheck) connection_->WakeReader();
 }
 
 std::unique_ptr<GenericClientStream> SocketChannel::StartStream(
@@ -485,6 +491,7 @@ void SocketChannel::PumpLoop() {
 
 std::vector<uint32_t> SocketChannel::ExpireAsyncCalls() {
   std::vector<uint32_t> expired;
+  if (async_deadlines_.empty()) return expired;
   absl::Time now = absl::Now();
   while (!async_deadlines_.empty() && async_deadlines_.begin()->first <= now) {
     std::shared_ptr<ClientCall> call = async_deadlines_.begin()->second.lock();
