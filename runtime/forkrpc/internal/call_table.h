@@ -10,7 +10,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "forkrpc/internal/call_state.h"
+#include "forkrpc/internal/frame.h"
 
 namespace forkrpc::internal {
 
@@ -43,6 +46,17 @@ class CallTable {
   void Insert(std::shared_ptr<CallState> call) {
     uint32_t id = call->id();
     calls_[id] = std::move(call);
+  }
+
+  // The call a frame with `header` is for, as `Call`: null when the call ended here a
+  // moment ago (its frame is late, and dropped); a protocol error for an id never used.
+  template <class Call>
+  absl::StatusOr<std::shared_ptr<Call>> FindFor(const FrameHeader& header) const {
+    CallState* call = Find(header.call_id);
+    if (call != nullptr) return std::static_pointer_cast<Call>(call->shared_from_this());
+    if (WasUsed(header.call_id)) return nullptr;
+    return ProtocolError(absl::StrCat(FrameTypeName(header.type), " frame for call id ",
+                                      header.call_id, ", which was never started"));
   }
 
   CallState* Find(uint32_t id) const {

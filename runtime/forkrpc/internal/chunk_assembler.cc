@@ -7,14 +7,6 @@
 #include "forkrpc/wire.pb.h"
 
 namespace forkrpc::internal {
-namespace {
-
-absl::Status ProtocolError(absl::string_view what) {
-  return absl::InternalError(absl::StrCat("protocol error: ", what));
-}
-
-}  // namespace
-
 absl::Status ChunkAssembler::Begin(const Frame& chunk, Assembly* assembly) {
   wire::ChunkStart start;
   if (!start.ParseFromArray(chunk.control.data(), static_cast<int>(chunk.control.size()))) {

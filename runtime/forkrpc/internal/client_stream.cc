@@ -5,18 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "forkrpc/internal/errno_status.h"
 #include "forkrpc/internal/socket_channel.h"
+#include "forkrpc/internal/socket_io.h"
 
 namespace forkrpc::internal {
-namespace {
-
-std::vector<int> RawFds(const std::vector<UniqueFd>& fds) {
-  std::vector<int> raw;
-  raw.reserve(fds.size());
-  for (const UniqueFd& fd : fds) raw.push_back(fd.get());
-  return raw;
-}
-
-}  // namespace
 
 ClientStream::ClientStream(std::shared_ptr<SocketChannel> channel, std::shared_ptr<ClientCall> call,
                            ClientContext& context, bool writes_done)
@@ -60,7 +51,7 @@ bool ClientStream::Read(google::protobuf::MessageLite* message, std::vector<Uniq
 bool ClientStream::Write(const google::protobuf::MessageLite& message, std::vector<UniqueFd> fds,
                          bool last) {
   if (call_ == nullptr || writes_done_) return false;
-  std::vector<int> raw = RawFds(fds);
+  std::vector<int> raw = FdNumbers(fds);
   OutgoingFrame frame;
   frame.type = FrameType::kMessage;
   frame.flags = last ? kFlagEndOfStream : 0;

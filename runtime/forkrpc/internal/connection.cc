@@ -29,10 +29,6 @@ constexpr absl::Duration kExitReportWait = absl::Milliseconds(100);
 // The longest setup error a hello carries, so the hello fits any peer's first buffer.
 constexpr size_t kMaxSetupErrorLength = 1024;
 
-absl::Status ProtocolError(absl::string_view what) {
-  return absl::InternalError(absl::StrCat("protocol error: ", what));
-}
-
 absl::Status GetSocketOption(int fd, int option, int* value) {
   socklen_t length = sizeof(*value);
   if (::getsockopt(fd, SOL_SOCKET, option, value, &length) != 0) {

@@ -268,8 +268,11 @@ class Connection {
   absl::Status SendPlanned(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
   absl::Status SendChunked(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
   absl::Status SendViaMemfd(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
-  // Writes `frame`'s header (with `header` overrides) and control section to `out`;
-  // returns the bytes written.
+  // The header of `frame` sent along `plan`, with `path_flag` (kFlagChunked,
+  // kFlagOutOfLine or 0) and `fd_count` descriptors in its own packet.
+  static FrameHeader HeaderFor(const OutgoingFrame& frame, const Plan& plan, uint8_t path_flag,
+                               size_t fd_count);
+  // Writes `header` and `frame`'s control section to `out`; returns the bytes written.
   size_t EncodeHead(const OutgoingFrame& frame, const FrameHeader& header, size_t control_size,
                     char* out);
   // Sends one packet of a frame, after any control frames still queued.

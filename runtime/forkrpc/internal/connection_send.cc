@@ -67,6 +67,21 @@ absl::StatusOr<Connection::Plan> Connection::PlanFrame(const OutgoingFrame& fram
   return plan;
 }
 
+FrameHeader Connection::HeaderFor(const OutgoingFrame& frame, const Plan& plan, uint8_t path_flag,
+                                  size_t fd_count) {
+  FrameHeader header;
+  header.type = frame.type;
+  header.flags = frame.flags | path_flag;
+  if (frame.message != nullptr && frame.type != FrameType::kMessage) {
+    header.flags |= kFlagHasMessage;
+  }
+  header.fd_count = static_cast<uint16_t>(fd_count);
+  header.call_id = frame.call_id;
+  header.control_length = static_cast<uint32_t>(plan.control_size);
+  header.message_length = static_cast<uint32_t>(plan.message_size);
+  return header;
+}
+
 size_t Connection::EncodeHead(const OutgoingFrame& frame, const FrameHeader& header,
                               size_t control_size, char* out) {
   EncodeFrameHeader(header, out);
@@ -88,16 +103,7 @@ absl::Status Connection::SendPlanned(const OutgoingFrame& frame, const Plan& pla
                                      absl::Time deadline) {
   if (plan.path == Path::kChunked) return SendChunked(frame, plan, deadline);
   if (plan.path == Path::kMemfd) return SendViaMemfd(frame, plan, deadline);
-  FrameHeader header;
-  header.type = frame.type;
-  header.flags = frame.flags;
-  if (frame.message != nullptr && frame.type != FrameType::kMessage) {
-    header.flags |= kFlagHasMessage;
-  }
-  header.fd_count = static_cast<uint16_t>(frame.fds.size());
-  header.call_id = frame.call_id;
-  header.control_length = static_cast<uint32_t>(plan.control_size);
-  header.message_length = static_cast<uint32_t>(plan.message_size);
+  FrameHeader header = HeaderFor(frame, plan, 0, frame.fds.size());
   char* packet = t_packet.Reserve(kFrameHeaderSize + plan.control_size + plan.message_size);
   size_t size = EncodeHead(frame, header, plan.control_size, packet);
   if (frame.message != nullptr) {
@@ -150,14 +156,7 @@ absl::Status Connection::SendChunked(const OutgoingFrame& frame, const Plan& pla
     sent_fds += fds;
     first = false;
   }
-  FrameHeader header;
-  header.type = frame.type;
-  header.flags = frame.flags | kFlagChunked;
-  if (frame.type != FrameType::kMessage) header.flags |= kFlagHasMessage;
-  header.call_id = frame.call_id;
-  header.control_length = static_cast<uint32_t>(plan.control_size);
-  header.message_length = static_cast<uint32_t>(plan.message_size);
-  header.fd_count = static_cast<uint16_t>(frame.fds.size() - sent_fds);
+  FrameHeader header = HeaderFor(frame, plan, kFlagChunked, frame.fds.size() - sent_fds);
   char* packet = t_packet.Reserve(kFrameHeaderSize + plan.control_size);
   iovec data{packet, EncodeHead(frame, header, plan.control_size, packet)};
   absl::Status status = SendFramePacket({&data, 1}, frame.fds.subspan(sent_fds), deadline);
@@ -175,14 +174,7 @@ absl::Status Connection::SendViaMemfd(const OutgoingFrame& frame, const Plan& pl
   fds.reserve(frame.fds.size() + 1);
   fds.push_back(memfd->get());
   fds.insert(fds.end(), frame.fds.begin(), frame.fds.end());
-  FrameHeader header;
-  header.type = frame.type;
-  header.flags = frame.flags | kFlagOutOfLine;
-  if (frame.type != FrameType::kMessage) header.flags |= kFlagHasMessage;
-  header.call_id = frame.call_id;
-  header.control_length = static_cast<uint32_t>(plan.control_size);
-  header.message_length = static_cast<uint32_t>(plan.message_size);
-  header.fd_count = static_cast<uint16_t>(fds.size());
+  FrameHeader header = HeaderFor(frame, plan, kFlagOutOfLine, fds.size());
   char* packet = t_packet.Reserve(kFrameHeaderSize + plan.control_size);
   iovec data{packet, EncodeHead(frame, header, plan.control_size, packet)};
   return SendFramePacket({&data, 1}, fds, deadline);  // our copy of the memfd closes here

@@ -25,10 +25,6 @@ void Store32(char* p, uint32_t value) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(value >> (8 * i));
 }
 
-absl::Status ProtocolError(absl::string_view what) {
-  return absl::InternalError(absl::StrCat("protocol error: ", what));
-}
-
 // The flags a frame of `type` may carry.
 uint8_t AllowedFlags(FrameType type) {
   switch (type) {
@@ -49,6 +45,10 @@ bool IsConnectionFrame(FrameType type) {
 }
 
 }  // namespace
+
+absl::Status ProtocolError(absl::string_view what) {
+  return absl::InternalError(absl::StrCat("protocol error: ", what));
+}
 
 void EncodeFrameHeader(const FrameHeader& header, char* out) {
   out[kTypeOffset] = static_cast<char>(header.type);

@@ -48,6 +48,10 @@ void EncodeFrameHeader(const FrameHeader& header, char* out);
 // A human-readable frame type ("CALL_START"), or "type 77" for an unknown one.
 std::string FrameTypeName(FrameType type);
 
+// INTERNAL "protocol error: <what>": the peer broke the protocol. Every such status
+// closes the connection.
+absl::Status ProtocolError(absl::string_view what);
+
 // The header fields of the kFrameHeaderSize bytes at `bytes`, unchecked: for peeking
 // at a packet before deciding where to receive it.
 FrameHeader ReadFrameHeader(const char* bytes);

@@ -8,6 +8,7 @@
 #include "forkrpc/internal/message_cache.h"
 #include "forkrpc/internal/server_context_access.h"
 #include "forkrpc/internal/server_session.h"
+#include "forkrpc/internal/socket_io.h"
 #include "forkrpc/wire.pb.h"
 
 namespace forkrpc::internal {
@@ -53,9 +54,7 @@ bool ServerCall::Read(google::protobuf::MessageLite* message, std::vector<Unique
 
 bool ServerCall::Write(const google::protobuf::MessageLite& message, std::vector<UniqueFd> fds) {
   if (context_->IsCancelled() || !stream_error_.ok()) return false;
-  std::vector<int> raw;
-  raw.reserve(fds.size());
-  for (const UniqueFd& fd : fds) raw.push_back(fd.get());
+  std::vector<int> raw = FdNumbers(fds);
   wire::ServerHeaders headers;
   OutgoingFrame frame;
   frame.type = FrameType::kMessage;

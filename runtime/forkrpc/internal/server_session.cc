@@ -8,14 +8,11 @@
 #include "forkrpc/internal/errno_status.h"
 #include "forkrpc/internal/message_cache.h"
 #include "forkrpc/internal/server_context_access.h"
+#include "forkrpc/internal/socket_io.h"
 #include "forkrpc/wire.pb.h"
 
 namespace forkrpc::internal {
 namespace {
-
-absl::Status ProtocolError(absl::string_view what) {
-  return absl::InternalError(absl::StrCat("protocol error: ", what));
-}
 
 // Why `method` has no route: gRPC's distinction between an unknown service and an
 // unknown method, both UNIMPLEMENTED.
@@ -196,17 +193,12 @@ absl::Status ServerSession::OnFrame(const Frame& frame, std::vector<UniqueFd> fd
 }
 
 absl::StatusOr<std::shared_ptr<ServerCall>> ServerSession::FindCall(const Frame& frame) {
-  uint32_t id = frame.header.call_id;
-  CallState* call = calls_.Find(id);
-  if (call == nullptr) {
-    if (calls_.WasUsed(id)) return nullptr;  // the call ended here a moment ago
-    return ProtocolError(absl::StrCat(FrameTypeName(frame.header.type), " frame for call id ",
-                                      id, ", which was never started"));
+  absl::StatusOr<std::shared_ptr<ServerCall>> call = calls_.FindFor<ServerCall>(frame.header);
+  if (call.ok() && *call != nullptr && frame.header.type == FrameType::kMessage &&
+      !(*call)->streaming()) {
+    return ProtocolError(absl::StrCat("MESSAGE frame on unary call ", frame.header.call_id));
   }
-  if (frame.header.type == FrameType::kMessage && !call->streaming()) {
-    return ProtocolError(absl::StrCat("MESSAGE frame on unary call ", id));
-  }
-  return std::static_pointer_cast<ServerCall>(call->shared_from_this());
+  return call;
 }
 
 absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd> fds,
@@ -344,10 +336,7 @@ void ServerSession::FinishCall(ServerCall& call, absl::Status status,
   // A failed call's descriptors stay here, and close with the context.
   std::vector<UniqueFd>& fds = ServerContextAccess::response_fds(context);
   std::vector<int> raw;
-  if (status.ok()) {
-    raw.reserve(fds.size());
-    for (const UniqueFd& fd : fds) raw.push_back(fd.get());
-  }
+  if (status.ok()) raw = FdNumbers(fds);
   OutgoingFrame frame;
   frame.type = FrameType::kStatus;
   frame.call_id = call.id();

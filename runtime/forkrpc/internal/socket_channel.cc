@@ -9,13 +9,10 @@
 #include "forkrpc/internal/client_stream.h"
 #include "forkrpc/internal/control_codec.h"
 #include "forkrpc/internal/errno_status.h"
+#include "forkrpc/internal/socket_io.h"
 
 namespace forkrpc::internal {
 namespace {
-
-absl::Status ProtocolError(absl::string_view what) {
-  return absl::InternalError(absl::StrCat("protocol error: ", what));
-}
 
 absl::Status DeadlinePassed(const RpcMethod& method) {
   return absl::DeadlineExceededError(
@@ -171,9 +168,7 @@ absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& conte
                                           const google::protobuf::MessageLite* message,
                                           bool end_of_stream) {
   std::vector<UniqueFd>& fds = ClientContextAccess::request_fds(context);
-  std::vector<int> raw;
-  raw.reserve(fds.size());
-  for (const UniqueFd& fd : fds) raw.push_back(fd.get());
+  std::vector<int> raw = FdNumbers(fds);
   OutgoingFrame frame;
   frame.type = FrameType::kCallStart;
   frame.flags = end_of_stream ? kFlagEndOfStream : 0;
@@ -313,14 +308,7 @@ absl::Status SocketChannel::OnFrame(const Frame& frame, std::vector<UniqueFd> fd
 }
 
 absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::FindCall(const Frame& frame) {
-  uint32_t id = frame.header.call_id;
-  CallState* call = calls_.Find(id);
-  if (call == nullptr) {
-    if (calls_.WasUsed(id)) return nullptr;  // ended here a moment ago
-    return ProtocolError(absl::StrCat(FrameTypeName(frame.header.type),
-                                      " frame for call id ", id, ", which was never started"));
-  }
-  return std::static_pointer_cast<ClientCall>(call->shared_from_this());
+  return calls_.FindFor<ClientCall>(frame.header);
 }
 
 absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> fds) {

@@ -42,6 +42,13 @@ void CollectControl(msghdr* message, ReceivedPacket* packet) {
 
 }  // namespace
 
+std::vector<int> FdNumbers(const std::vector<UniqueFd>& fds) {
+  std::vector<int> numbers;
+  numbers.reserve(fds.size());
+  for (const UniqueFd& fd : fds) numbers.push_back(fd.get());
+  return numbers;
+}
+
 absl::StatusOr<IoProgress> SendPacket(int socket, absl::Span<const iovec> data,
                                       absl::Span<const int> fds, bool with_credentials) {
   FORKRPC_CHECK(fds.size() <= static_cast<size_t>(kMaxFdsPerPacket));

@@ -26,6 +26,9 @@ inline constexpr int kMaxFdsPerPacket = 253;
 // Whether a non-blocking socket call did its work or would have had to wait.
 enum class IoProgress { kDone, kWouldBlock };
 
+// The numbers of `fds`, for SendPacket; `fds` keeps owning them.
+std::vector<int> FdNumbers(const std::vector<UniqueFd>& fds);
+
 // Sends the concatenation of `data` as one packet, attaching `fds` (at most
 // kMaxFdsPerPacket) and, if `with_credentials`, this process's pid, uid and gid.
 // Never blocks. A packet is queued whole or not at all on SEQPACKET and DGRAM.
