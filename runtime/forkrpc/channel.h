@@ -9,9 +9,9 @@
 #define FORKRPC_CHANNEL_H_
 
 #include <cstdint>
-#include <string>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
@@ -77,8 +77,8 @@ class Channel {
   // `response` must outlive the stream's Finish. Never null: a call that cannot start
   // reports why from Finish.
   virtual std::unique_ptr<GenericClientStream> StartStream(
-      const RpcMethod& method, ClientContext& context,
-      const google::protobuf::MessageLite* request, google::protobuf::MessageLite* response) = 0;
+      const RpcMethod& method, ClientContext& context, const google::protobuf::MessageLite* request,
+      google::protobuf::MessageLite* response) = 0;
 
   // Ends the connection: calls in flight fail with UNAVAILABLE, later calls too.
   virtual void Close() = 0;

@@ -65,8 +65,9 @@ std::unique_ptr<ClientWriter<Request>> ClientStreamingCall(
 }
 
 template <class Request, class Response>
-std::unique_ptr<ClientReaderWriter<Request, Response>> BidiStreamingCall(
-    Channel& channel, const RpcMethod& method, ClientContext& context) {
+std::unique_ptr<ClientReaderWriter<Request, Response>> BidiStreamingCall(Channel& channel,
+                                                                         const RpcMethod& method,
+                                                                         ClientContext& context) {
   return std::make_unique<ClientReaderWriter<Request, Response>>(
       channel.StartStream(method, context, nullptr, nullptr));
 }
@@ -93,7 +94,7 @@ class UnaryHandler final : public MethodHandler {
                    const google::protobuf::MessageLite* request,
                    google::protobuf::MessageLite* response) const override {
     return (static_cast<ServiceT&>(service).*fn_)(context, static_cast<const Request&>(*request),
-                                                   static_cast<Response*>(response));
+                                                  static_cast<Response*>(response));
   }
 
  private:
@@ -103,7 +104,8 @@ class UnaryHandler final : public MethodHandler {
 template <class ServiceT, class Request, class Response>
 class ServerStreamingHandler final : public MethodHandler {
  public:
-  using Method = absl::Status (ServiceT::*)(ServerContext&, const Request&, ServerWriter<Response>&);
+  using Method = absl::Status (ServiceT::*)(ServerContext&, const Request&,
+                                            ServerWriter<Response>&);
   ServerStreamingHandler(RpcMethod method, Method fn) : MethodHandler(method), fn_(fn) {}
   std::unique_ptr<google::protobuf::MessageLite> NewRequest() const override {
     return std::make_unique<Request>();
@@ -114,7 +116,7 @@ class ServerStreamingHandler final : public MethodHandler {
                    google::protobuf::MessageLite*) const override {
     ServerWriter<Response> writer(stream);
     return (static_cast<ServiceT&>(service).*fn_)(context, static_cast<const Request&>(*request),
-                                                   writer);
+                                                  writer);
   }
 
  private:
@@ -135,7 +137,7 @@ class ClientStreamingHandler final : public MethodHandler {
                    google::protobuf::MessageLite* response) const override {
     ServerReader<Request> reader(stream);
     return (static_cast<ServiceT&>(service).*fn_)(context, reader,
-                                                   static_cast<Response*>(response));
+                                                  static_cast<Response*>(response));
   }
 
  private:
@@ -145,8 +147,7 @@ class ClientStreamingHandler final : public MethodHandler {
 template <class ServiceT, class Request, class Response>
 class BidiStreamingHandler final : public MethodHandler {
  public:
-  using Method =
-      absl::Status (ServiceT::*)(ServerContext&, ServerReaderWriter<Response, Request>&);
+  using Method = absl::Status (ServiceT::*)(ServerContext&, ServerReaderWriter<Response, Request>&);
   BidiStreamingHandler(RpcMethod method, Method fn) : MethodHandler(method), fn_(fn) {}
   std::unique_ptr<google::protobuf::MessageLite> NewRequest() const override { return nullptr; }
   std::unique_ptr<google::protobuf::MessageLite> NewResponse() const override { return nullptr; }

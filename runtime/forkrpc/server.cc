@@ -35,8 +35,8 @@ void Server::AddService(Service* service) {
     return;
   }
   if (serving_) {
-    registration_error_ = absl::FailedPreconditionError(absl::StrCat(
-        "register ", service->service_name(), ": the server is serving already"));
+    registration_error_ = absl::FailedPreconditionError(
+        absl::StrCat("register ", service->service_name(), ": the server is serving already"));
     return;
   }
   for (const auto& [name, route] : routes_->routes) {
@@ -49,8 +49,8 @@ void Server::AddService(Service* service) {
   for (const std::unique_ptr<MethodHandler>& handler : service->method_handlers()) {
     const char* name = handler->method().full_name;
     if (!routes_->routes.emplace(name, internal::Route{handler.get(), service}).second) {
-      registration_error_ = absl::AlreadyExistsError(
-          absl::StrCat("register: method ", name, " is served twice"));
+      registration_error_ =
+          absl::AlreadyExistsError(absl::StrCat("register: method ", name, " is served twice"));
       return;
     }
   }
@@ -60,8 +60,8 @@ absl::Status Server::Serve(UniqueFd socket) {
   return ServeConnection(std::move(socket), "client", UniqueFd(), absl::InfiniteDuration());
 }
 
-absl::Status Server::ServeConnection(UniqueFd socket, std::string peer_name,
-                                     UniqueFd parent_pidfd, absl::Duration handler_grace) {
+absl::Status Server::ServeConnection(UniqueFd socket, std::string peer_name, UniqueFd parent_pidfd,
+                                     absl::Duration handler_grace) {
   internal::ConnectionOptions connection_options;
   connection_options.max_message_size = options_.max_message_size;
   connection_options.memfd_threshold = options_.memfd_threshold;
@@ -95,8 +95,8 @@ absl::Status Server::ServeConnection(UniqueFd socket, std::string peer_name,
     serving_ = false;
     return internal::Annotate(watchdog, "serve");
   }
-  auto session = std::make_shared<internal::ServerSession>(*std::move(connection),
-                                                           routes_->routes, options_.max_threads);
+  auto session = std::make_shared<internal::ServerSession>(*std::move(connection), routes_->routes,
+                                                           options_.max_threads);
   // The hello tells the client about a setup error too; then there is nothing to serve.
   absl::Status status = internal::Annotate(started.Start(session.get()), "serve");
   if (status.ok() && setup_error.ok()) {
@@ -128,9 +128,8 @@ absl::Status Server::Start(UniqueFd socket) {
       return absl::FailedPreconditionError("start: the server is serving already");
     }
   }
-  started_ = std::thread([this, socket = std::move(socket)]() mutable {
-    started_result_ = Serve(std::move(socket));
-  });
+  started_ = std::thread(
+      [this, socket = std::move(socket)]() mutable { started_result_ = Serve(std::move(socket)); });
   return absl::OkStatus();
 }
 

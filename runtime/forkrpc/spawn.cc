@@ -26,8 +26,8 @@ struct ServerAccess {
   }
   static absl::Status Serve(Server& server, UniqueFd socket, std::string peer_name,
                             UniqueFd parent_pidfd, absl::Duration handler_grace) {
-    return server.ServeConnection(std::move(socket), std::move(peer_name),
-                                  std::move(parent_pidfd), handler_grace);
+    return server.ServeConnection(std::move(socket), std::move(peer_name), std::move(parent_pidfd),
+                                  handler_grace);
   }
 };
 
@@ -127,14 +127,13 @@ absl::StatusOr<Child> Spawn(std::function<void(Server&)> setup, SpawnOptions opt
                                       internal::PeerProcess{std::move(watch), true});
   absl::Status status = channel.status();
   if (status.ok()) {
-    absl::Time deadline = options.setup_timeout.has_value()
-                              ? absl::Now() + *options.setup_timeout
-                              : absl::InfiniteFuture();
+    absl::Time deadline = options.setup_timeout.has_value() ? absl::Now() + *options.setup_timeout
+                                                            : absl::InfiniteFuture();
     status = (*channel)->AwaitHello(deadline);
   }
-  Child child = internal::ChildAccess::Make(
-      pid, options.name, *std::move(pidfd),
-      channel.ok() ? std::shared_ptr<Channel>(*channel) : nullptr);
+  Child child =
+      internal::ChildAccess::Make(pid, options.name, *std::move(pidfd),
+                                  channel.ok() ? std::shared_ptr<Channel>(*channel) : nullptr);
   if (!status.ok()) return internal::Annotate(status, context);  // ~Child kills and reaps
   return child;
 }

@@ -65,8 +65,7 @@ TEST_P(DescriptorLimitTest, DescriptorsTheKernelDroppedFailTheCallNotTheChannel)
     LoweredDescriptorLimit limit(open_before + 10);
     status = stub.Echo(context, request, &reply);
   }
-  EXPECT_THAT(status, StatusIs(absl::StatusCode::kResourceExhausted,
-                               HasSubstr("MSG_CTRUNC")));
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("MSG_CTRUNC")));
   EXPECT_TRUE(context.TakeResponseFds().empty());
   // None of those that arrived is left open.
   EXPECT_LE(OpenDescriptors().size(), open_before);

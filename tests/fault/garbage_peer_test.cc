@@ -228,8 +228,8 @@ TEST_P(GarbagePeerTest, UnannouncedDescriptorsAreRefusedAndClosed) {
 TEST_P(GarbagePeerTest, ResponseThatDoesNotParseFailsOnlyItsCall) {
   absl::Status status = CallWhile([](FakeServer& peer, uint32_t id) {
     peer.SendHello();
-    peer.SendRaw(FakeServer::Frame(FrameType::kStatus, id, "", "\xff\xff\xff",
-                                   internal::kFlagHasMessage));
+    peer.SendRaw(
+        FakeServer::Frame(FrameType::kStatus, id, "", "\xff\xff\xff", internal::kFlagHasMessage));
   });
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal, HasSubstr("does not parse")));
   // Not a protocol violation: the connection carries on.
@@ -266,8 +266,7 @@ TEST_P(GarbagePeerTest, ServerRefusesAStartWithoutItsRequest) {
   forkrpc::wire::CallStart start;
   start.set_method("/forkrpc.test.Test/Echo");
   client.SendRaw(FakeServer::Frame(FrameType::kCallStart, 1, start.SerializeAsString()));
-  EXPECT_THAT(server.Wait(),
-              StatusIs(absl::StatusCode::kInternal, HasSubstr("lacks its request")));
+  EXPECT_THAT(server.Wait(), StatusIs(absl::StatusCode::kInternal, HasSubstr("lacks its request")));
 }
 
 // A memfd holding `size` bytes of a serialized Reply, sealed with `seals`.
@@ -398,11 +397,11 @@ TEST_P(GarbagePeerTest, ChunksBeyondTheAnnouncedSizeAreAProtocolError) {
     peer.SendHello();
     forkrpc::wire::ChunkStart start;
     start.set_message_size(10);
-    peer.SendRaw(FakeServer::Frame(FrameType::kChunk, id, start.SerializeAsString(),
-                                   std::string(11, 'x')));
+    peer.SendRaw(
+        FakeServer::Frame(FrameType::kChunk, id, start.SerializeAsString(), std::string(11, 'x')));
   });
-  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal,
-                               HasSubstr("exceed the announced 10 bytes")));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("exceed the announced 10 bytes")));
 }
 
 FORKRPC_INSTANTIATE_FOR_SOCKET_TYPES(GarbagePeerTest);

@@ -64,8 +64,7 @@ TEST_P(HelperDeathTest, KilledDuringAUnaryCall) {
   ClientContext context;
   Reply reply;
   started.Notify();
-  EXPECT_THAT(stub_->Echo(context, request, &reply),
-              KilledBy("killed by signal 9 (SIGKILL)"));
+  EXPECT_THAT(stub_->Echo(context, request, &reply), KilledBy("killed by signal 9 (SIGKILL)"));
   killer.join();
   absl::StatusOr<ExitStatus> end = child_->Wait();
   ASSERT_THAT(end, IsOk());
@@ -170,8 +169,7 @@ TEST_P(HelperDeathTest, HelperThatNeverAnswersMeetsTheDeadline) {
   ClientContext context;
   context.set_timeout(absl::Milliseconds(100));
   Reply reply;
-  EXPECT_THAT(stub_->Echo(context, request, &reply),
-              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(stub_->Echo(context, request, &reply), StatusIs(absl::StatusCode::kDeadlineExceeded));
   // The hung handler holds one thread; the helper still answers others.
   Request echo;
   echo.set_text("alive");
@@ -186,8 +184,7 @@ TEST_P(HelperDeathTest, WaitReturnsEvenWhenAHandlerNeverDoes) {
   ClientContext context;
   context.set_timeout(absl::Milliseconds(50));
   Reply reply;
-  EXPECT_THAT(stub_->Echo(context, request, &reply),
-              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(stub_->Echo(context, request, &reply), StatusIs(absl::StatusCode::kDeadlineExceeded));
   // The helper gives the hung handler a grace period, then exits on its own.
   absl::StatusOr<ExitStatus> end = child_->Wait();
   ASSERT_THAT(end, IsOk());
@@ -231,10 +228,9 @@ TEST_P(HelperDeathTest, ExitStatusIsNamed) {
   Request exit;
   exit.set_action(Request::EXIT);
   exit.set_code(3);
-  EXPECT_THAT(stub_->Echo(exit),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       HasSubstr(absl::StrCat("helper test (pid ", child_->pid(),
-                                              ") exited with status 3"))));
+  EXPECT_THAT(stub_->Echo(exit), StatusIs(absl::StatusCode::kUnavailable,
+                                          HasSubstr(absl::StrCat("helper test (pid ", child_->pid(),
+                                                                 ") exited with status 3"))));
   absl::StatusOr<ExitStatus> end = child_->Wait();
   ASSERT_THAT(end, IsOk());
   EXPECT_EQ(*end, ExitStatus::Exited(3));

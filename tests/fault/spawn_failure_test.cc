@@ -1,8 +1,8 @@
 // Helpers whose setup fails or that die before serving: Spawn returns the reason and
 // reaps the helper; and a helper dies with its parent.
-#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,9 +35,8 @@ TEST_P(SpawnFailureTest, DuplicateServiceIsSpawnsStatus) {
 }
 
 TEST_P(SpawnFailureTest, SetupThatThrowsIsSpawnsStatus) {
-  absl::StatusOr<Child> child =
-      Spawn([](Server&) { throw std::runtime_error("no config file"); },
-            SpawnOptions{.socket_type = GetParam(), .name = "thrower"});
+  absl::StatusOr<Child> child = Spawn([](Server&) { throw std::runtime_error("no config file"); },
+                                      SpawnOptions{.socket_type = GetParam(), .name = "thrower"});
   EXPECT_THAT(child, StatusIs(absl::StatusCode::kInternal,
                               HasSubstr("helper setup threw: no config file")));
 }
@@ -45,16 +44,15 @@ TEST_P(SpawnFailureTest, SetupThatThrowsIsSpawnsStatus) {
 TEST_P(SpawnFailureTest, HelperDyingInSetupIsSpawnsStatus) {
   absl::StatusOr<Child> child = Spawn([](Server&) { ::raise(SIGABRT); },
                                       SpawnOptions{.socket_type = GetParam(), .name = "crasher"});
-  EXPECT_THAT(child, StatusIs(absl::StatusCode::kUnavailable,
-                              HasSubstr("killed by signal 6 (SIGABRT)")));
+  EXPECT_THAT(child,
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("killed by signal 6 (SIGABRT)")));
 }
 
 TEST_P(SpawnFailureTest, SetupTimeoutKillsTheHelper) {
-  absl::StatusOr<Child> child =
-      Spawn([](Server&) { absl::SleepFor(absl::Hours(1)); },
-            SpawnOptions{.socket_type = GetParam(),
-                         .name = "sleeper",
-                         .setup_timeout = absl::Milliseconds(100)});
+  absl::StatusOr<Child> child = Spawn(
+      [](Server&) { absl::SleepFor(absl::Hours(1)); },
+      SpawnOptions{
+          .socket_type = GetParam(), .name = "sleeper", .setup_timeout = absl::Milliseconds(100)});
   EXPECT_THAT(child, StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("sleeper")));
 }
 
@@ -66,9 +64,9 @@ TEST_P(SpawnFailureTest, HelperClosesEverythingButWhatItKeeps) {
   // The helper reports which of the two write ends are open, then serves.
   absl::StatusOr<Child> child = Spawn(
       [&](Server& server) {
-        std::string line = absl::StrCat(::fcntl(kept[1], F_GETFD) >= 0 ? "kept" : "lost", " ",
-                                        ::fcntl(dropped[1], F_GETFD) >= 0 ? "open" : "closed",
-                                        "\n");
+        std::string line =
+            absl::StrCat(::fcntl(kept[1], F_GETFD) >= 0 ? "kept" : "lost", " ",
+                         ::fcntl(dropped[1], F_GETFD) >= 0 ? "open" : "closed", "\n");
         [[maybe_unused]] ssize_t written = ::write(kept[1], line.data(), line.size());
         server.Register(std::make_unique<CalcImpl>());
       },

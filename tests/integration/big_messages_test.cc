@@ -213,18 +213,17 @@ TEST_P(BigMessagesTest, ResponseOverTheClientsLimitIsRefusedByTheServer) {
   ASSERT_TRUE(stream->Read(&reply));
   ASSERT_TRUE(stream->Write(RequestOfSerializedSize(1 << 20)));
   EXPECT_FALSE(stream->Read(&reply));
-  EXPECT_THAT(stream->Finish(), StatusIs(absl::StatusCode::kResourceExhausted,
-                                         HasSubstr("limit of 1048576 bytes")));
+  EXPECT_THAT(stream->Finish(),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("limit of 1048576 bytes")));
   ExpectEveryCallKindRoundTrips(RequestOfSerializedSize(512 << 10));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Transports, BigMessagesTest,
-    ::testing::Values(Case{SocketType::kSeqPacket, Transport::kChunks},
-                      Case{SocketType::kDatagram, Transport::kChunks},
-                      Case{SocketType::kSeqPacket, Transport::kMemfd},
-                      Case{SocketType::kDatagram, Transport::kMemfd}),
-    CaseName);
+INSTANTIATE_TEST_SUITE_P(Transports, BigMessagesTest,
+                         ::testing::Values(Case{SocketType::kSeqPacket, Transport::kChunks},
+                                           Case{SocketType::kDatagram, Transport::kChunks},
+                                           Case{SocketType::kSeqPacket, Transport::kMemfd},
+                                           Case{SocketType::kDatagram, Transport::kMemfd}),
+                         CaseName);
 
 }  // namespace
 }  // namespace forkrpc::testing

@@ -111,7 +111,8 @@ TEST_P(CallSemanticsTest, ChannelDefaultTimeoutAppliesWithoutAContextDeadline) {
   Request request;
   request.set_action(Request::SLEEP);
   request.set_millis(2000);
-  EXPECT_THAT(stub.Echo(request), StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("deadline")));
+  EXPECT_THAT(stub.Echo(request),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("deadline")));
   ASSERT_THAT(child->Kill(SIGKILL), IsOk());
   EXPECT_THAT(child->Wait(), IsOk());
 }
@@ -275,8 +276,7 @@ TEST_P(CallSemanticsTest, UnknownMethodAndServiceAnswerUnimplementedNamingThem) 
   Reply reply;
   ClientContext first;
   EXPECT_THAT(child_->channel()->Call(kMissingMethod, first, request, &reply),
-              StatusIs(absl::StatusCode::kUnimplemented,
-                       HasSubstr("/forkrpc.test.Test/Missing")));
+              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("/forkrpc.test.Test/Missing")));
   ClientContext second;
   EXPECT_THAT(child_->channel()->Call(kMissingService, second, request, &reply),
               StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("/nowhere.Gone/Echo")));
@@ -284,15 +284,13 @@ TEST_P(CallSemanticsTest, UnknownMethodAndServiceAnswerUnimplementedNamingThem) 
 
 TEST_P(CallSemanticsTest, MethodNotOverriddenAnswersUnimplemented) {
   absl::StatusOr<Child> child = Spawn(
-      [](Server& server) {
-        server.Register(std::make_unique<forkrpc::test::Test::Service>());
-      },
+      [](Server& server) { server.Register(std::make_unique<forkrpc::test::Test::Service>()); },
       SpawnOptions{.socket_type = GetParam(), .name = "bare"});
   ASSERT_THAT(child, IsOk());
   forkrpc::test::Test::Stub stub(child->channel());
   Request request;
-  EXPECT_THAT(stub.Echo(request), StatusIs(absl::StatusCode::kUnimplemented,
-                                           HasSubstr("/forkrpc.test.Test/Echo")));
+  EXPECT_THAT(stub.Echo(request),
+              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("/forkrpc.test.Test/Echo")));
   EXPECT_THAT(child->Wait(), IsOk());
 }
 

@@ -191,8 +191,7 @@ TEST_P(DescriptorsTest, NoneLeakWhenTheDeadlinePasses) {
   Request request;
   request.set_action(Request::WAIT_FOR_CANCEL);
   Reply reply;
-  EXPECT_THAT(stub_->Echo(context, request, &reply),
-              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(stub_->Echo(context, request, &reply), StatusIs(absl::StatusCode::kDeadlineExceeded));
   // The helper's handler sees the cancellation and drops what it received.
   for (int i = 0; i < 1000 && HelperOpenFds() != before; ++i) {
     absl::SleepFor(absl::Milliseconds(5));
@@ -217,8 +216,7 @@ TEST_P(DescriptorsTest, NoneLeakWhenAStreamIsCancelled) {
   EXPECT_EQ(HelperOpenFds(), before);
 }
 
-INSTANTIATE_TEST_SUITE_P(Counts, DescriptorsTest,
-                         ::testing::ValuesIn([] {
+INSTANTIATE_TEST_SUITE_P(Counts, DescriptorsTest, ::testing::ValuesIn([] {
                            std::vector<Case> cases;
                            for (SocketType type : {SocketType::kSeqPacket, SocketType::kDatagram}) {
                              for (int count : {0, 1, 253, 254, 1000}) {

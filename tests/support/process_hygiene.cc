@@ -21,8 +21,8 @@ std::set<std::string> OpenDescriptors() {
     std::string name = entry->d_name;
     if (name == "." || name == ".." || name == std::to_string(own)) continue;
     char target[PATH_MAX];
-    ssize_t length = ::readlink(absl::StrCat("/proc/self/fd/", name).c_str(), target,
-                                sizeof(target) - 1);
+    ssize_t length =
+        ::readlink(absl::StrCat("/proc/self/fd/", name).c_str(), target, sizeof(target) - 1);
     std::string what = length > 0 ? std::string(target, static_cast<size_t>(length)) : "?";
     result.insert(absl::StrCat(name, " -> ", what));
   }

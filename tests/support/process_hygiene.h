@@ -45,11 +45,11 @@ class SocketTypeTest : public ::testing::TestWithParam<SocketType> {
 // "SeqPacket" or "Datagram", for INSTANTIATE_TEST_SUITE_P.
 std::string SocketTypeParamName(const ::testing::TestParamInfo<SocketType>& info);
 
-#define FORKRPC_INSTANTIATE_FOR_SOCKET_TYPES(suite)                                          \
-  INSTANTIATE_TEST_SUITE_P(SocketTypes, suite,                                               \
-                           ::testing::Values(::forkrpc::SocketType::kSeqPacket,              \
-                                             ::forkrpc::SocketType::kDatagram),              \
-                           ::forkrpc::testing::SocketTypeParamName)
+#define FORKRPC_INSTANTIATE_FOR_SOCKET_TYPES(suite)                                           \
+  INSTANTIATE_TEST_SUITE_P(                                                                   \
+      SocketTypes, suite,                                                                     \
+      ::testing::Values(::forkrpc::SocketType::kSeqPacket, ::forkrpc::SocketType::kDatagram), \
+      ::forkrpc::testing::SocketTypeParamName)
 
 }  // namespace forkrpc::testing
 

@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "absl/strings/cord.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tests/support/process_hygiene.h"
 
@@ -58,7 +58,8 @@ absl::Status TestServiceImpl::Act(ServerContext& context, const Request& request
     case Request::REPORT: {
       reply->set_has_deadline(context.deadline() != absl::InfiniteFuture());
       if (reply->has_deadline()) {
-        reply->set_deadline_left_millis(absl::ToInt64Milliseconds(context.deadline() - absl::Now()));
+        reply->set_deadline_left_millis(
+            absl::ToInt64Milliseconds(context.deadline() - absl::Now()));
       }
       reply->set_peer_pid(context.peer_credentials().pid);
       reply->set_peer_uid(static_cast<int32_t>(context.peer_credentials().uid));
@@ -139,8 +140,7 @@ absl::Status TestServiceImpl::Chat(ServerContext& context,
   return absl::OkStatus();
 }
 
-absl::Status CalcImpl::Add(ServerContext&, const demo::AddRequest& request,
-                           demo::AddReply* reply) {
+absl::Status CalcImpl::Add(ServerContext&, const demo::AddRequest& request, demo::AddReply* reply) {
   reply->set_sum(request.a() + request.b());
   return absl::OkStatus();
 }

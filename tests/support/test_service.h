@@ -25,9 +25,9 @@ class TestServiceImpl final : public forkrpc::test::Test::Service {
                       ServerWriter<forkrpc::test::Reply>& writer) override;
   absl::Status Collect(ServerContext& context, ServerReader<forkrpc::test::Request>& reader,
                        forkrpc::test::Reply* reply) override;
-  absl::Status Chat(ServerContext& context,
-                    ServerReaderWriter<forkrpc::test::Reply, forkrpc::test::Request>& stream)
-      override;
+  absl::Status Chat(
+      ServerContext& context,
+      ServerReaderWriter<forkrpc::test::Reply, forkrpc::test::Request>& stream) override;
 
  private:
   // Carries out `request`'s action and fills `reply`; the status to answer with.

@@ -23,8 +23,8 @@ absl::Status ChunkAssembler::Begin(const Frame& chunk, Assembly* assembly) {
         absl::StrCat("message with ", start.fd_count(), " descriptors exceeds the limit of ",
                      kMaxFdsPerMessage));
   } else if (assemblies_.size() >= kMaxAssemblies) {
-    assembly->refused = absl::ResourceExhaustedError(absl::StrCat(
-        "more than ", kMaxAssemblies, " chunked messages arriving at once"));
+    assembly->refused = absl::ResourceExhaustedError(
+        absl::StrCat("more than ", kMaxAssemblies, " chunked messages arriving at once"));
   } else {
     if (spare_.capacity() >= assembly->expected) assembly->buffer = std::move(spare_);
     assembly->buffer.Reserve(assembly->expected);
@@ -54,8 +54,8 @@ absl::Status ChunkAssembler::AddChunk(const Frame& chunk, std::vector<UniqueFd> 
   Assembly& assembly = it->second;
   size_t size = chunk.message.size();
   if (size > assembly.expected - assembly.filled) {
-    return ProtocolError(absl::StrCat("chunks of call ", id, " exceed the announced ",
-                                      assembly.expected, " bytes"));
+    return ProtocolError(
+        absl::StrCat("chunks of call ", id, " exceed the announced ", assembly.expected, " bytes"));
   }
   if (assembly.fds.size() + fds.size() > assembly.expected_fds) {
     return ProtocolError(absl::StrCat("chunks of call ", id, " carry more than the announced ",
@@ -87,8 +87,7 @@ void ChunkAssembler::ContinuationReceived(uint32_t call_id, size_t size) {
   assemblies_.at(call_id).filled += size;
 }
 
-absl::StatusOr<AssembledMessage> ChunkAssembler::Finish(uint32_t call_id,
-                                                        uint32_t message_length,
+absl::StatusOr<AssembledMessage> ChunkAssembler::Finish(uint32_t call_id, uint32_t message_length,
                                                         size_t final_fds) {
   auto it = assemblies_.find(call_id);
   if (it == assemblies_.end()) {

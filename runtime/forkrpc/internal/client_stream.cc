@@ -28,8 +28,8 @@ ClientStream::~ClientStream() {
 void ClientStream::EndAfter(const absl::Status& status, absl::string_view what) {
   if (status.code() == absl::StatusCode::kDeadlineExceeded) {
     channel_->EndLocally(*call_,
-                         absl::DeadlineExceededError(absl::StrCat(
-                             "call ", call_->method.full_name, " passed its deadline")),
+                         absl::DeadlineExceededError(absl::StrCat("call ", call_->method.full_name,
+                                                                  " passed its deadline")),
                          /*tell_server=*/true);
   } else if (status.code() != absl::StatusCode::kFailedPrecondition) {
     // FAILED_PRECONDITION means the call ended already, with its own status.

@@ -58,8 +58,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(UniqueFd socket,
   if (status.ok()) status = GetSocketOption(socket.get(), SO_SNDBUF, &send_buffer);
   if (!status.ok() || domain != AF_UNIX || (type != SOCK_SEQPACKET && type != SOCK_DGRAM)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "descriptor ", socket.get(),
-        " is not an AF_UNIX SOCK_SEQPACKET or SOCK_DGRAM socket",
+        "descriptor ", socket.get(), " is not an AF_UNIX SOCK_SEQPACKET or SOCK_DGRAM socket",
         status.ok() ? "" : absl::StrCat(" (", status.message(), ")")));
   }
   uint32_t max_packet = static_cast<uint32_t>(
@@ -117,8 +116,8 @@ absl::Status Connection::SendHello() {
   }
   std::string packet = EncodeHello(hello);
   iovec data{packet.data(), packet.size()};
-  absl::Status status = SendPacketWaiting({&data, 1}, {}, /*with_credentials=*/true,
-                                          absl::InfiniteFuture());
+  absl::Status status =
+      SendPacketWaiting({&data, 1}, {}, /*with_credentials=*/true, absl::InfiniteFuture());
   // A peer gone already is the connection's failure, which calls will report; it may
   // have said why in its own hello (a helper whose setup failed), read by now.
   if (!status.ok() && failed()) return absl::OkStatus();
@@ -231,9 +230,8 @@ void Connection::ReceiveAndDispatch(Work* work) {
     return;
   }
   ReceivedPacket packet;
-  absl::StatusOr<IoProgress> progress =
-      ReceivePacket(socket_.get(), absl::MakeSpan(receive_buffer_.get(), receive_capacity_),
-                    &packet);
+  absl::StatusOr<IoProgress> progress = ReceivePacket(
+      socket_.get(), absl::MakeSpan(receive_buffer_.get(), receive_capacity_), &packet);
   if (!progress.ok()) {
     if (progress.status().code() == absl::StatusCode::kUnavailable && !peer_reset_seen_) {
       // A peer that closed with our packets unread leaves ECONNRESET pending on our
@@ -376,11 +374,12 @@ absl::Status Connection::GatherMessage(Frame* frame, std::vector<UniqueFd>* fds,
     UniqueFd memfd = std::move(fds->front());
     fds->erase(fds->begin());
     if (header.message_length > static_cast<uint64_t>(options_.max_message_size)) {
-      frame->refused = absl::ResourceExhaustedError(absl::StrCat(
-          "message of ", header.message_length, " bytes exceeds the limit of ",
-          options_.max_message_size, " bytes"));
+      frame->refused = absl::ResourceExhaustedError(
+          absl::StrCat("message of ", header.message_length, " bytes exceeds the limit of ",
+                       options_.max_message_size, " bytes"));
     } else {
-      absl::StatusOr<SealedMapping> mapping = SealedMapping::Map(memfd.get(), header.message_length);
+      absl::StatusOr<SealedMapping> mapping =
+          SealedMapping::Map(memfd.get(), header.message_length);
       if (!mapping.ok()) return ProtocolError(mapping.status().message());
       *storage = MessageBytes(*std::move(mapping));
       frame->message = storage->view();
@@ -479,8 +478,7 @@ absl::Status Connection::DescribePeerEnd() {
   absl::StatusOr<int> ready = PollUntil({&exited, 1}, absl::Now() + kExitReportWait);
   if (!options_.peer_process->is_child) {
     bool gone = ready.ok() && *ready > 0;
-    return absl::UnavailableError(
-        absl::StrCat(name, gone ? " exited" : " closed the connection"));
+    return absl::UnavailableError(absl::StrCat(name, gone ? " exited" : " closed the connection"));
   }
   absl::StatusOr<std::optional<ProcessEnd>> end = PeekProcessEnd(pidfd);
   if (end.ok() && end->has_value()) {
@@ -564,8 +562,7 @@ absl::Status Connection::DeliverMessage(CallState& call, const Frame& frame,
 }
 
 absl::Status Connection::DeliverMessageLocked(CallState& call, const Frame& frame,
-                                              std::vector<UniqueFd>* fds,
-                                              MessageTarget* claimed) {
+                                              std::vector<UniqueFd>* fds, MessageTarget* claimed) {
   int64_t cost = MessageCost(frame.message.size());
   if (call.ended) return absl::OkStatus();  // late for a call that ended; fds close
   if (call.inbound_closed) {
@@ -591,8 +588,8 @@ absl::Status Connection::DeliverMessageLocked(CallState& call, const Frame& fram
   return absl::OkStatus();
 }
 
-void Connection::CompleteDelivery(CallState& call, const MessageTarget& target,
-                                  const Frame& frame, std::vector<UniqueFd> fds) {
+void Connection::CompleteDelivery(CallState& call, const MessageTarget& target, const Frame& frame,
+                                  std::vector<UniqueFd> fds) {
   // The owner is parked until `delivering` clears, so its target is ours to fill.
   bool parsed = ParseInto(target, frame.message, std::move(fds));
   absl::MutexLock lock(&mu_);

@@ -194,8 +194,7 @@ class Connection {
   // the socket is full it is queued and sent as soon as there is room. For frames sent
   // from places that must not wait (cancellation, a dispatching thread).
   void SendControl(FrameType type, uint32_t call_id,
-                   const google::protobuf::MessageLite* control = nullptr)
-      ABSL_LOCKS_EXCLUDED(mu_);
+                   const google::protobuf::MessageLite* control = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Routes a received message to `call`: parsed straight into the target of a waiting
   // reader, or queued (taking over the frame's message bytes when they are not a view
@@ -206,9 +205,8 @@ class Connection {
   // DeliverMessage in two halves, for a handler that looks the call up under mu()
   // anyway: the first queues the message, or claims the target of a waiting reader,
   // which the second, called without the lock, fills.
-  absl::Status DeliverMessageLocked(CallState& call, const Frame& frame,
-                                    std::vector<UniqueFd>* fds, MessageTarget* claimed)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status DeliverMessageLocked(CallState& call, const Frame& frame, std::vector<UniqueFd>* fds,
+                                    MessageTarget* claimed) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CompleteDelivery(CallState& call, const MessageTarget& target, const Frame& frame,
                         std::vector<UniqueFd> fds) ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -338,7 +336,7 @@ class Connection {
   ChunkAssembler assembler_;
   // The frame being dispatched keeps its message here, for DeliverMessage to take.
   MessageBytes* dispatched_storage_ = nullptr;
-  bool expect_data_ = false;  // the last receive found a packet: try again before polling
+  bool expect_data_ = false;      // the last receive found a packet: try again before polling
   bool peer_reset_seen_ = false;  // recvmsg reported the peer's ECONNRESET once
   std::atomic<int64_t> peer_max_message_size_{0};  // 0 until the peer's hello
 

@@ -49,9 +49,10 @@ absl::StatusOr<Connection::Plan> Connection::PlanFrame(const OutgoingFrame& fram
                                                      kMaxFdsPerMessage));
   }
   if (kFrameHeaderSize + plan.control_size + kChunkHeadRoom > max_packet_size_) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "control section of ", plan.control_size, " bytes (metadata?) does not fit the packet "
-        "limit of ", max_packet_size_, " bytes"));
+    return absl::ResourceExhaustedError(absl::StrCat("control section of ", plan.control_size,
+                                                     " bytes (metadata?) does not fit the packet "
+                                                     "limit of ",
+                                                     max_packet_size_, " bytes"));
   }
   bool fits = kFrameHeaderSize + plan.control_size + plan.message_size <= max_packet_size_ &&
               frame.fds.size() <= static_cast<size_t>(kMaxFdsPerPacket);
@@ -210,9 +211,8 @@ absl::Status Connection::SendStreamMessage(CallState& call, OutgoingFrame frame,
   return SendPlanned(frame, *plan, deadline);
 }
 
-absl::Status Connection::SendPacketWaiting(absl::Span<const iovec> data,
-                                           absl::Span<const int> fds, bool with_credentials,
-                                           absl::Time deadline) {
+absl::Status Connection::SendPacketWaiting(absl::Span<const iovec> data, absl::Span<const int> fds,
+                                           bool with_credentials, absl::Time deadline) {
   for (;;) {
     absl::StatusOr<IoProgress> progress = SendPacket(socket_.get(), data, fds, with_credentials);
     if (!progress.ok()) {

@@ -118,10 +118,9 @@ Connection::IdleWait::IdleWait(Connection& connection)
   epoll_event all{};
   all.events = EPOLLIN | EPOLLET;
   all.data.u32 = 2;
-  bool ok =
-      ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.watchdog_.get(), &watchdog) == 0 &&
-      ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.work_posted_.get(), &posted) == 0 &&
-      ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.idle_wake_.get(), &all) == 0;
+  bool ok = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.watchdog_.get(), &watchdog) == 0 &&
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.work_posted_.get(), &posted) == 0 &&
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.idle_wake_.get(), &all) == 0;
   if (!ok) epoll_.reset();
 }
 

@@ -32,8 +32,9 @@ absl::Status CheckMetadataEntry(absl::string_view key, absl::string_view value) 
   if (!absl::EndsWith(key, "-bin")) {
     for (char c : value) {
       if (c < 0x20 || c > 0x7e) {
-        return MetadataError(key, "has a value with bytes outside printable ASCII; "
-                                  "binary values need a key ending in -bin");
+        return MetadataError(key,
+                             "has a value with bytes outside printable ASCII; "
+                             "binary values need a key ending in -bin");
       }
     }
   }

@@ -7,8 +7,8 @@ namespace forkrpc::internal {
 absl::Status SendCredit::Grant(uint64_t bytes) {
   int64_t spent = kStreamWindow - available_;
   if (bytes == 0 || bytes > static_cast<uint64_t>(spent)) {
-    return absl::InternalError(absl::StrCat("protocol error: CREDIT returns ", bytes,
-                                            " bytes but ", spent, " are outstanding"));
+    return absl::InternalError(absl::StrCat("protocol error: CREDIT returns ", bytes, " bytes but ",
+                                            spent, " are outstanding"));
   }
   available_ += static_cast<int64_t>(bytes);
   return absl::OkStatus();
@@ -16,9 +16,9 @@ absl::Status SendCredit::Grant(uint64_t bytes) {
 
 absl::Status ReceiveWindow::OnReceived(int64_t cost) {
   if (outstanding_ >= kStreamWindow) {
-    return absl::InternalError(absl::StrCat(
-        "protocol error: stream message sent without credit (", outstanding_,
-        " bytes outstanding, window ", kStreamWindow, ")"));
+    return absl::InternalError(absl::StrCat("protocol error: stream message sent without credit (",
+                                            outstanding_, " bytes outstanding, window ",
+                                            kStreamWindow, ")"));
   }
   outstanding_ += cost;
   return absl::OkStatus();

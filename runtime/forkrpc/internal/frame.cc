@@ -96,9 +96,8 @@ FrameHeader ReadFrameHeader(const char* p) {
 
 absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, std::optional<size_t> fds_received) {
   if (packet.size() < kFrameHeaderSize) {
-    return ProtocolError(absl::StrCat("packet of ", packet.size(),
-                                      " bytes is shorter than the ", kFrameHeaderSize,
-                                      "-byte frame header"));
+    return ProtocolError(absl::StrCat("packet of ", packet.size(), " bytes is shorter than the ",
+                                      kFrameHeaderSize, "-byte frame header"));
   }
   const char* p = packet.data();
   uint8_t raw_type = static_cast<uint8_t>(p[kTypeOffset]);

@@ -26,8 +26,9 @@ std::string EncodeHello(const HelloInfo& info) {
 
 absl::StatusOr<HelloInfo> DecodeHello(const Frame& frame) {
   if (frame.header.type != FrameType::kHello) {
-    return absl::InternalError(absl::StrCat("protocol error: expected HELLO as the first frame, got ",
-                                            FrameTypeName(frame.header.type)));
+    return absl::InternalError(
+        absl::StrCat("protocol error: expected HELLO as the first frame, got ",
+                     FrameTypeName(frame.header.type)));
   }
   wire::Hello hello;
   if (!hello.ParseFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
@@ -40,8 +41,8 @@ absl::StatusOr<HelloInfo> DecodeHello(const Frame& frame) {
   }
   if (hello.max_packet_size() < kMinPacketSize || hello.max_packet_size() > kMaxPacketSize) {
     return absl::InternalError(absl::StrCat("protocol error: HELLO announces packet size ",
-                                            hello.max_packet_size(), ", outside [",
-                                            kMinPacketSize, ", ", kMaxPacketSize, "]"));
+                                            hello.max_packet_size(), ", outside [", kMinPacketSize,
+                                            ", ", kMaxPacketSize, "]"));
   }
   HelloInfo info;
   info.version = hello.version();

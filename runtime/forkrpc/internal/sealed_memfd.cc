@@ -30,8 +30,8 @@ absl::StatusOr<UniqueFd> CreateSealedMemfd(size_t size, absl::FunctionRef<void(c
     return ErrnoStatus("ftruncate", errno);
   }
   if (size > 0) {
-    void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-                           memfd.get(), 0);
+    void* address =
+        ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, memfd.get(), 0);
     if (address == MAP_FAILED) return ErrnoStatus("mmap", errno);
     fill(static_cast<char*>(address));
     // F_SEAL_WRITE is refused while a writable mapping exists.
@@ -46,15 +46,16 @@ absl::StatusOr<UniqueFd> CreateSealedMemfd(size_t size, absl::FunctionRef<void(c
 absl::StatusOr<SealedMapping> SealedMapping::Map(int fd, size_t expected_size) {
   int seals = ::fcntl(fd, F_GET_SEALS);
   if (seals < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "out-of-line message: descriptor is not a sealed memfd (F_GET_SEALS: ",
-        ErrnoStatus("fcntl", errno).message(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("out-of-line message: descriptor is not a sealed memfd (F_GET_SEALS: ",
+                     ErrnoStatus("fcntl", errno).message(), ")"));
   }
   if ((seals & kRequiredSeals) != kRequiredSeals) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "out-of-line message: memfd is not sealed against ",
-        (seals & F_SEAL_WRITE) == 0 ? "writing" : (seals & F_SEAL_SHRINK) == 0 ? "shrinking"
-                                                                                : "growing"));
+        "out-of-line message: memfd is not sealed against ", (seals & F_SEAL_WRITE) == 0 ? "writing"
+                                                             : (seals & F_SEAL_SHRINK) == 0
+                                                                 ? "shrinking"
+                                                                 : "growing"));
   }
   struct stat info;
   if (::fstat(fd, &info) != 0) return ErrnoStatus("fstat", errno);

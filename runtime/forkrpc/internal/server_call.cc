@@ -70,7 +70,8 @@ bool ServerCall::Write(const google::protobuf::MessageLite& message, std::vector
     }
     frame.control = &headers;
   }
-  absl::Status status = connection_.SendStreamMessage(*this, std::move(frame), context_->deadline());
+  absl::Status status =
+      connection_.SendStreamMessage(*this, std::move(frame), context_->deadline());
   if (status.code() == absl::StatusCode::kResourceExhausted) stream_error_ = status;
   if (!status.ok()) return false;
   headers_sent_ = true;

@@ -15,8 +15,7 @@ namespace forkrpc::internal {
 struct ServerContextAccess {
   // `method` must outlive the context: the handler's RpcMethod name does.
   static std::unique_ptr<ServerContext> Make(absl::string_view method, absl::Time deadline,
-                                             Metadata client_metadata,
-                                             PeerCredentials peer,
+                                             Metadata client_metadata, PeerCredentials peer,
                                              std::vector<UniqueFd> request_fds) {
     std::unique_ptr<ServerContext> context(new ServerContext());
     context->method_ = method;

@@ -19,13 +19,12 @@ namespace {
 absl::Status NoRoute(const std::string& method, const RouteMap& routes) {
   absl::string_view name = method;
   size_t slash = name.rfind('/');
-  absl::string_view service = slash == absl::string_view::npos || slash == 0
-                                  ? name
-                                  : name.substr(1, slash - 1);
+  absl::string_view service =
+      slash == absl::string_view::npos || slash == 0 ? name : name.substr(1, slash - 1);
   for (const auto& [full_name, route] : routes) {
     if (route.service->service_name() == service) {
-      return absl::UnimplementedError(absl::StrCat("unknown method ", method, ": service ",
-                                                   service, " has no such method"));
+      return absl::UnimplementedError(
+          absl::StrCat("unknown method ", method, ": service ", service, " has no such method"));
     }
   }
   return absl::UnimplementedError(
@@ -59,9 +58,9 @@ absl::Status ServerSession::Run(absl::Duration handler_grace) {
       return live_threads_ == 0;
     };
     if (!connection_->mu().AwaitWithTimeout(absl::Condition(&all_left), handler_grace)) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          live_threads_, " handlers still running ", absl::FormatDuration(handler_grace),
-          " after the session ended"));
+      return absl::DeadlineExceededError(absl::StrCat(live_threads_, " handlers still running ",
+                                                      absl::FormatDuration(handler_grace),
+                                                      " after the session ended"));
     }
     threads.swap(threads_);
     result = end_status_;
@@ -151,8 +150,8 @@ absl::Status ServerSession::OnFrame(const Frame& frame, std::vector<UniqueFd> fd
         }
       }
       if (!frame.refused.ok()) {
-        Refuse(call->id(), Annotate(frame.refused, absl::StrCat("request of ",
-                                                                call->context().method())));
+        Refuse(call->id(),
+               Annotate(frame.refused, absl::StrCat("request of ", call->context().method())));
         return absl::OkStatus();
       }
       return connection_->DeliverMessage(*call, frame, std::move(fds));
@@ -161,8 +160,7 @@ absl::Status ServerSession::OnFrame(const Frame& frame, std::vector<UniqueFd> fd
     case FrameType::kCancel: {
       absl::MutexLock lock(&connection_->mu());
       // A CANCEL sent from the queue of control frames may overtake its CALL_START.
-      if (frame.header.type == FrameType::kCancel &&
-          calls_.Find(frame.header.call_id) == nullptr) {
+      if (frame.header.type == FrameType::kCancel && calls_.Find(frame.header.call_id) == nullptr) {
         return absl::OkStatus();
       }
       absl::StatusOr<std::shared_ptr<ServerCall>> found = FindCall(frame);
@@ -201,8 +199,7 @@ absl::StatusOr<std::shared_ptr<ServerCall>> ServerSession::FindCall(const Frame&
   return call;
 }
 
-absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd> fds,
-                                        Work* work) {
+absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd> fds, Work* work) {
   uint32_t id = frame.header.call_id;
   // Parsed into this thread's own CallStart, whose strings keep their memory from call
   // to call.
@@ -241,8 +238,8 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
   RpcKind kind = handler.method().kind;
   bool single_request = kind == RpcKind::kUnary || kind == RpcKind::kServerStreaming;
   if (single_request && (!frame.has_message || !frame.header.has(kFlagEndOfStream))) {
-    return ProtocolError(absl::StrCat("CALL_START of ", RpcKindName(kind), " call ",
-                                      start.method(), " lacks its request"));
+    return ProtocolError(absl::StrCat("CALL_START of ", RpcKindName(kind), " call ", start.method(),
+                                      " lacks its request"));
   }
   absl::Time deadline = start.timeout_nanos() > 0
                             ? absl::Now() + absl::Nanoseconds(start.timeout_nanos())
@@ -250,14 +247,14 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
   std::unique_ptr<ServerContext> context = ServerContextAccess::Make(
       handler.method().full_name, deadline, std::move(metadata), connection_->peer_credentials(),
       single_request ? std::move(fds) : std::vector<UniqueFd>());
-  auto call = std::make_shared<ServerCall>(id, handler, *route->second.service, *this,
-                                           *connection_, std::move(context));
+  auto call = std::make_shared<ServerCall>(id, handler, *route->second.service, *this, *connection_,
+                                           std::move(context));
   if (single_request) {
     std::unique_ptr<google::protobuf::MessageLite> request =
         TakeMessage(handler, MessageRole::kRequest);
     if (!request->ParseFromArray(frame.message.data(), static_cast<int>(frame.message.size()))) {
-      Refuse(id, absl::InternalError(
-                     absl::StrCat("request of ", start.method(), " does not parse")));
+      Refuse(id,
+             absl::InternalError(absl::StrCat("request of ", start.method(), " does not parse")));
       return absl::OkStatus();
     }
     call->set_request(std::move(request));
@@ -348,8 +345,8 @@ void ServerSession::FinishCall(ServerCall& call, absl::Status status,
   if (sent.code() == absl::StatusCode::kResourceExhausted) {
     // The response could not be sent; the client learns why instead.
     wire::CallStatus refusal;
-    EncodeStatus(absl::ResourceExhaustedError(absl::StrCat(
-                     "response of ", context.method(), ": ", sent.message())),
+    EncodeStatus(absl::ResourceExhaustedError(
+                     absl::StrCat("response of ", context.method(), ": ", sent.message())),
                  &refusal);
     frame.control = &refusal;
     frame.message = nullptr;

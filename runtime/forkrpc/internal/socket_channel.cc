@@ -108,8 +108,8 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
                      ": the ClientContext was used for a call already; use one per call"));
   }
   absl::Time deadline = ClientContextAccess::ResolveDeadline(context, options_.default_timeout);
-  absl::Status status = EncodeMetadata(ClientContextAccess::metadata(context),
-                                       start->mutable_metadata());
+  absl::Status status =
+      EncodeMetadata(ClientContextAccess::metadata(context), start->mutable_metadata());
   if (!status.ok()) return Annotate(status, absl::StrCat("call ", method.full_name));
   if (deadline != absl::InfiniteFuture() && absl::Now() >= deadline) return DeadlinePassed(method);
   if (!ClientContextAccess::request_fds(context).empty() &&
@@ -214,8 +214,8 @@ void SocketChannel::EndLocally(ClientCall& call, absl::Status status, bool tell_
 
 absl::Status SocketChannel::AwaitEnd(ClientCall& call, bool just_sent) {
   auto ended = [&call]() { return call.ended; };
-  Connection::AwaitResult result =
-      connection_->Await(ended, call.deadline, [] { return true; }, just_sent);
+  Connection::AwaitResult result = connection_->Await(
+      ended, call.deadline, [] { return true; }, just_sent);
   // Ready means ended, with its status final. After a timeout, or a failure that may
   // have caught the call mid-delivery, EndLocally settles it.
   if (result != Connection::AwaitResult::kReady) {
@@ -238,8 +238,8 @@ absl::Status SocketChannel::Call(const RpcMethod& method, ClientContext& context
                                  google::protobuf::MessageLite* response) {
   wire::CallStart& start = ReusableCallStart();
   absl::StatusOr<std::shared_ptr<ClientCall>> call = StartCall(
-      method, context, MessageTarget{response, ClientContextAccess::response_fds(context)},
-      nullptr, &start);
+      method, context, MessageTarget{response, ClientContextAccess::response_fds(context)}, nullptr,
+      &start);
   if (!call.ok()) return call.status();
   ClientCall& started = **call;
   absl::Status sent = SendCallStart(started, context, start, &request, /*end_of_stream=*/true);
@@ -255,9 +255,9 @@ void SocketChannel::CallAsync(const RpcMethod& method, ClientContext& context,
                               absl::AnyInvocable<void(absl::Status)> done) {
   StartPumpIfNeeded();
   wire::CallStart& start = ReusableCallStart();
-  absl::StatusOr<std::shared_ptr<ClientCall>> call = StartCall(
-      method, context, MessageTarget{response, ClientContextAccess::response_fds(context)},
-      &done, &start);
+  absl::StatusOr<std::shared_ptr<ClientCall>> call =
+      StartCall(method, context,
+                MessageTarget{response, ClientContextAccess::response_fds(context)}, &done, &start);
   if (!call.ok()) {
     // `done` never runs inside the call that started it: the pump runs it.
     absl::MutexLock lock(&connection_->mu());
@@ -287,8 +287,7 @@ std::unique_ptr<GenericClientStream> SocketChannel::StartStream(
   bool half_closed = request != nullptr;
   absl::Status sent = SendCallStart(**call, context, start, request, half_closed);
   if (!sent.ok()) EndLocally(**call, sent, /*tell_server=*/false);
-  return std::make_unique<ClientStream>(shared_from_this(), *std::move(call), context,
-                                        half_closed);
+  return std::make_unique<ClientStream>(shared_from_this(), *std::move(call), context, half_closed);
 }
 
 // --- frames from the server ----------------------------------------------------------
@@ -344,8 +343,8 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> f
         target = call->response_target;
         call->delivering = true;
       } else {
-        status = absl::InternalError(absl::StrCat("server answered ", call->method.full_name,
-                                                  " with OK but no response"));
+        status = absl::InternalError(
+            absl::StrCat("server answered ", call->method.full_name, " with OK but no response"));
       }
     }
     if (target.message == nullptr) {
@@ -498,8 +497,8 @@ absl::Time SocketChannel::NextAsyncDeadline() const {
 
 void SocketChannel::RunCompletions(std::vector<Completion> completions) {
   for (Completion& completion : completions) {
-    absl::Status status = completion.call != nullptr ? completion.call->status
-                                                     : completion.unstarted_status;
+    absl::Status status =
+        completion.call != nullptr ? completion.call->status : completion.unstarted_status;
     if (completion.call != nullptr) FinishContext(*completion.call, *completion.context);
     std::move(completion.done)(std::move(status));
   }

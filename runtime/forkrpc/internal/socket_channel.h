@@ -46,8 +46,7 @@ class SocketChannel final : public Channel,
                  google::protobuf::MessageLite* response,
                  absl::AnyInvocable<void(absl::Status)> done) override;
   std::unique_ptr<GenericClientStream> StartStream(
-      const RpcMethod& method, ClientContext& context,
-      const google::protobuf::MessageLite* request,
+      const RpcMethod& method, ClientContext& context, const google::protobuf::MessageLite* request,
       google::protobuf::MessageLite* response) override;
   void Close() override;
   const ChannelOptions& options() const override { return options_; }
@@ -66,8 +65,7 @@ class SocketChannel final : public Channel,
       absl::AnyInvocable<void(absl::Status)>* done, wire::CallStart* start);
   // Sends the CALL_START of `call`, with its first message if any; the context's
   // descriptors go with it.
-  absl::Status SendCallStart(ClientCall& call, ClientContext& context,
-                             const wire::CallStart& start,
+  absl::Status SendCallStart(ClientCall& call, ClientContext& context, const wire::CallStart& start,
                              const google::protobuf::MessageLite* message, bool end_of_stream);
   // Ends `call` at this end with `status`, unless it has ended; tells the server when
   // `tell_server`. Never blocks.

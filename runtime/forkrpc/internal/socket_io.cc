@@ -107,8 +107,7 @@ absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<const iovec> buf
   packet->fds.clear();
   packet->credentials.reset();
   for (;;) {
-    ssize_t received =
-        ::recvmsg(socket, &message, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+    ssize_t received = ::recvmsg(socket, &message, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
     if (received >= 0) {
       // Descriptors are owned before anything else is looked at, so every return
       // below, and every rejection by the caller, closes them.

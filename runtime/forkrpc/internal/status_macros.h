@@ -9,9 +9,9 @@
 #include "absl/status/statusor.h"
 
 // Returns the status of `expr` from the enclosing function unless it is OK.
-#define FORKRPC_RETURN_IF_ERROR(expr)                \
-  do {                                               \
-    ::absl::Status forkrpc_status_ = (expr);         \
+#define FORKRPC_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::absl::Status forkrpc_status_ = (expr);           \
     if (!forkrpc_status_.ok()) return forkrpc_status_; \
   } while (false)
 
@@ -24,8 +24,8 @@
   FORKRPC_ASSIGN_OR_RETURN_IMPL_(FORKRPC_STATUS_CONCAT_(forkrpc_statusor_, __LINE__), lhs, rexpr)
 
 #define FORKRPC_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                                  \
-  if (!statusor.ok()) return std::move(statusor).status();  \
+  auto statusor = (rexpr);                                   \
+  if (!statusor.ok()) return std::move(statusor).status();   \
   lhs = std::move(statusor).value()
 
 #endif  // FORKRPC_INTERNAL_STATUS_MACROS_H_
