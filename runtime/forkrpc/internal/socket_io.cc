@@ -91,7 +91,7 @@ absl::StatusOr<IoProgress> SendPacket(int socket, absl::Span<const iovec> data,
     if (sent >= 0) return IoProgress::kDone;
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return IoProgress::kWouldBlock;
-    return ErrnoStatus("sendmsg", errno);
+    return ErrnoStatus(plain ? "send" : "sendmsg", errno);
   }
 }
 
