@@ -43,13 +43,21 @@ class HelperDeathTest : public SocketTypeTest {
                           HasSubstr(signal_name)));
   }
 
-  // Kills the helper with SIGKILL once `started` is notified.
-  std::thread KillWhen(absl::Notification& started) {
-    return std::thread([this, &started] {
+  // Kills the helper with `signal` once `started` is notified.
+  std::thread KillWhen(absl::Notification& started, int signal = SIGKILL) {
+    return std::thread([this, &started, signal] {
       started.WaitForNotification();
       absl::SleepFor(absl::Milliseconds(20));  // let the call reach the helper
-      EXPECT_THAT(child_->Kill(SIGKILL), IsOk());
+      EXPECT_THAT(child_->Kill(signal), IsOk());
     });
+  }
+
+  // An Echo made with `context` that the helper never answers.
+  absl::Status HangingEcho(ClientContext& context) {
+    Request request;
+    request.set_action(Request::HANG);
+    Reply reply;
+    return stub_->Echo(context, request, &reply);
   }
 
   std::optional<Child> child_;
@@ -59,12 +67,9 @@ class HelperDeathTest : public SocketTypeTest {
 TEST_P(HelperDeathTest, KilledDuringAUnaryCall) {
   absl::Notification started;
   std::thread killer = KillWhen(started);
-  Request request;
-  request.set_action(Request::HANG);
   ClientContext context;
-  Reply reply;
   started.Notify();
-  EXPECT_THAT(stub_->Echo(context, request, &reply), KilledBy("killed by signal 9 (SIGKILL)"));
+  EXPECT_THAT(HangingEcho(context), KilledBy("killed by signal 9 (SIGKILL)"));
   killer.join();
   absl::StatusOr<ExitStatus> end = child_->Wait();
   ASSERT_THAT(end, IsOk());
@@ -115,8 +120,6 @@ TEST_P(HelperDeathTest, KilledDuringABidiStream) {
 
 TEST_P(HelperDeathTest, KilledWhileIdle) {
   ASSERT_THAT(child_->Kill(SIGKILL), IsOk());
-  absl::StatusOr<ExitStatus> end;
-  // Reap first, so the next call finds the helper surely gone.
   Request request;
   absl::StatusOr<Reply> reply = stub_->Echo(request);
   EXPECT_THAT(reply, StatusIs(absl::StatusCode::kUnavailable,
@@ -132,12 +135,9 @@ TEST_P(HelperDeathTest, EveryPendingCallFailsAtOnce) {
   std::atomic<int> started{0};
   for (int i = 0; i < kCallers; ++i) {
     callers.emplace_back([&, i] {
-      Request request;
-      request.set_action(Request::HANG);
       ClientContext context;
-      Reply reply;
       ++started;
-      results[i] = stub_->Echo(context, request, &reply);
+      results[i] = HangingEcho(context);
     });
   }
   while (started.load() < kCallers) absl::SleepFor(absl::Milliseconds(1));
@@ -149,27 +149,17 @@ TEST_P(HelperDeathTest, EveryPendingCallFailsAtOnce) {
 
 TEST_P(HelperDeathTest, CrashNamesTheSignal) {
   absl::Notification started;
-  std::thread killer([&] {
-    started.WaitForNotification();
-    absl::SleepFor(absl::Milliseconds(20));
-    EXPECT_THAT(child_->Kill(SIGSEGV), IsOk());
-  });
-  Request request;
-  request.set_action(Request::HANG);
+  std::thread killer = KillWhen(started, SIGSEGV);
   ClientContext context;
-  Reply reply;
   started.Notify();
-  EXPECT_THAT(stub_->Echo(context, request, &reply), KilledBy("(SIGSEGV)"));
+  EXPECT_THAT(HangingEcho(context), KilledBy("(SIGSEGV)"));
   killer.join();
 }
 
 TEST_P(HelperDeathTest, HelperThatNeverAnswersMeetsTheDeadline) {
-  Request request;
-  request.set_action(Request::HANG);
   ClientContext context;
   context.set_timeout(absl::Milliseconds(100));
-  Reply reply;
-  EXPECT_THAT(stub_->Echo(context, request, &reply), StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(HangingEcho(context), StatusIs(absl::StatusCode::kDeadlineExceeded));
   // The hung handler holds one thread; the helper still answers others.
   Request echo;
   echo.set_text("alive");
@@ -179,12 +169,9 @@ TEST_P(HelperDeathTest, HelperThatNeverAnswersMeetsTheDeadline) {
 }
 
 TEST_P(HelperDeathTest, WaitReturnsEvenWhenAHandlerNeverDoes) {
-  Request request;
-  request.set_action(Request::HANG);
   ClientContext context;
   context.set_timeout(absl::Milliseconds(50));
-  Reply reply;
-  EXPECT_THAT(stub_->Echo(context, request, &reply), StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(HangingEcho(context), StatusIs(absl::StatusCode::kDeadlineExceeded));
   // The helper gives the hung handler a grace period, then exits on its own.
   absl::StatusOr<ExitStatus> end = child_->Wait();
   ASSERT_THAT(end, IsOk());
@@ -205,11 +192,8 @@ TEST_P(HelperDeathTest, HungStreamMeetsTheDeadline) {
 
 TEST_P(HelperDeathTest, HelperExitingNormallyWithCallsPendingFailsThem) {
   std::thread hanging([&] {
-    Request request;
-    request.set_action(Request::HANG);
     ClientContext context;
-    Reply reply;
-    EXPECT_THAT(stub_->Echo(context, request, &reply),
+    EXPECT_THAT(HangingEcho(context),
                 StatusIs(absl::StatusCode::kUnavailable, HasSubstr("exited with status 0")));
   });
   absl::SleepFor(absl::Milliseconds(50));
@@ -238,11 +222,8 @@ TEST_P(HelperDeathTest, ExitStatusIsNamed) {
 
 TEST_P(HelperDeathTest, CloseFailsPendingCallsWithUnavailable) {
   std::thread hanging([&] {
-    Request request;
-    request.set_action(Request::HANG);
     ClientContext context;
-    Reply reply;
-    EXPECT_THAT(stub_->Echo(context, request, &reply),
+    EXPECT_THAT(HangingEcho(context),
                 StatusIs(absl::StatusCode::kUnavailable, HasSubstr("closed")));
   });
   absl::SleepFor(absl::Milliseconds(50));
