@@ -99,12 +99,9 @@ int Main(int argc, char** argv) {
   InitBenchmarks(&argc, argv);
   std::optional<GrpcServerChild> grpc_server = ForkGrpcServerIfBuilt(1);
   Peers peers;
-  for (BigPath path : kBigPaths) {
-    absl::StatusOr<FloorChild> child = ForkBigEchoChild(path);
-    CheckSetup(child.status(), "fork a floor child");
-    peers.floor_pids.push_back(child->pid());
-    peers.floors.push_back(*std::move(child));
-  }
+  absl::StatusOr<std::vector<FloorChild>> floors = ForkBigEchoChildren(&peers.floor_pids);
+  CheckSetup(floors.status(), "fork the floor children");
+  peers.floors = *std::move(floors);
   absl::StatusOr<std::vector<EchoHelper>> helpers = SpawnEchoHelpers();
   CheckSetup(helpers.status(), "spawn the forkrpc helpers");
   peers.helpers = *std::move(helpers);

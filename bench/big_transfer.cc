@@ -97,6 +97,17 @@ absl::StatusOr<FloorChild> ForkBigEchoChild(BigPath path) {
   return absl::InvalidArgumentError("unknown path");
 }
 
+absl::StatusOr<std::vector<FloorChild>> ForkBigEchoChildren(std::vector<pid_t>* pids) {
+  std::vector<FloorChild> children;
+  for (BigPath path : kBigPaths) {
+    absl::StatusOr<FloorChild> child = ForkBigEchoChild(path);
+    if (!child.ok()) return child.status();
+    pids->push_back(child->pid());
+    children.push_back(*std::move(child));
+  }
+  return children;
+}
+
 absl::Status BigTransfer::Send(const Msg& message) {
   switch (path_) {
     case BigPath::kStream:

@@ -38,6 +38,10 @@ const char* BigPathName(BigPath path);
 // Forks a child that echoes each message it receives over `path`, until end-of-file.
 absl::StatusOr<FloorChild> ForkBigEchoChild(BigPath path);
 
+// ForkBigEchoChild for each of kBigPaths, in that order; appends each child's pid to
+// `pids`.
+absl::StatusOr<std::vector<FloorChild>> ForkBigEchoChildren(std::vector<pid_t>* pids);
+
 // One end of a connection carrying whole Msgs over `path`. Thread-compatible.
 class BigTransfer {
  public:

@@ -92,12 +92,9 @@ int Main(int argc, char** argv) {
   CheckSetup(packet_floor.status(), "fork the floor child");
   Peers peers{*std::move(packet_floor)};
   peers.floor_pids.push_back(peers.packet_floor.pid());
-  for (BigPath path : kBigPaths) {
-    absl::StatusOr<FloorChild> child = ForkBigEchoChild(path);
-    CheckSetup(child.status(), "fork a floor child");
-    peers.floor_pids.push_back(child->pid());
-    peers.big_floors.push_back(*std::move(child));
-  }
+  absl::StatusOr<std::vector<FloorChild>> big_floors = ForkBigEchoChildren(&peers.floor_pids);
+  CheckSetup(big_floors.status(), "fork the floor children");
+  peers.big_floors = *std::move(big_floors);
   absl::StatusOr<std::vector<EchoHelper>> helpers = SpawnEchoHelpers();
   CheckSetup(helpers.status(), "spawn the forkrpc helpers");
   peers.helpers = *std::move(helpers);
