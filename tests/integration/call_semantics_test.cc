@@ -132,6 +132,28 @@ TEST_P(CallSemanticsTest, TryCancelFromAnotherThreadReachesTheServer) {
   EXPECT_EQ(ReadLine(report_.read_end.get()), "cancelled");
 }
 
+// The caller is then blocked in its receive (kReceiveSlice), not waiting on its event
+// set: the cancellation still ends the call, within a slice.
+TEST_P(CallSemanticsTest, TryCancelRightAfterTheCallStartsEndsIt) {
+  Request request;
+  request.set_text("warm");
+  Reply reply;
+  {
+    ClientContext warm_up;  // packets have been flowing
+    ASSERT_THAT(test_->Echo(warm_up, request, &reply), IsOk());
+  }
+  ClientContext context;
+  request.set_action(Request::WAIT_FOR_CANCEL);
+  std::thread canceller([&] {
+    absl::SleepFor(absl::Microseconds(500));
+    context.TryCancel();
+  });
+  EXPECT_THAT(test_->Echo(context, request, &reply),
+              StatusIs(absl::StatusCode::kCancelled, HasSubstr("cancelled")));
+  canceller.join();
+  EXPECT_EQ(ReadLine(report_.read_end.get()), "cancelled");
+}
+
 TEST_P(CallSemanticsTest, TryCancelBeforeTheCallFailsItWithCancelled) {
   ClientContext context;
   context.TryCancel();

@@ -66,6 +66,7 @@ const std::map<Stem, TableEntry>& LayerTable() {
       {"internal/errno_status", {Layer::kOs}},
       {"internal/socket_io", {Layer::kOs}},
       {"internal/pidfd", {Layer::kOs}},
+      {"internal/event_set", {Layer::kOs}},
       {"internal/sealed_memfd", {Layer::kOs}},
       {"internal/check", {Layer::kOs}},
       {"internal/status_macros", {Layer::kOs}},

@@ -78,20 +78,33 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(UniqueFd socket,
   if (!wake.valid()) return ErrnoStatus("eventfd", errno);
   UniqueFd idle_wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!idle_wake.valid()) return ErrnoStatus("eventfd", errno);
+  timeval slice = absl::ToTimeval(kReceiveSlice);
+  if (::setsockopt(socket.get(), SOL_SOCKET, SO_RCVTIMEO, &slice, sizeof(slice)) != 0) {
+    return ErrnoStatus("setsockopt(SO_RCVTIMEO)", errno);
+  }
+  absl::StatusOr<EventSet> events = EventSet::Create();
+  if (!events.ok()) return events.status();
+  status = events->Add(kSocketSlot, socket.get(), EPOLLIN);
+  if (status.ok()) status = events->Add(kWakeSlot, wake.get(), EPOLLIN);
+  if (status.ok() && options.peer_process.has_value()) {
+    status = events->Add(kPeerSlot, options.peer_process->pidfd.get(), EPOLLIN);
+  }
+  if (!status.ok()) return status;
   SocketType socket_type = type == SOCK_SEQPACKET ? SocketType::kSeqPacket : SocketType::kDatagram;
   return std::unique_ptr<Connection>(new Connection(std::move(socket), socket_type, max_packet,
                                                     std::move(wake), std::move(idle_wake),
-                                                    std::move(options)));
+                                                    *std::move(events), std::move(options)));
 }
 
 Connection::Connection(UniqueFd socket, SocketType type, uint32_t max_packet_size, UniqueFd wake,
-                       UniqueFd idle_wake, ConnectionOptions options)
+                       UniqueFd idle_wake, EventSet reader_events, ConnectionOptions options)
     : socket_(std::move(socket)),
       socket_type_(type),
       max_packet_size_(max_packet_size),
       wake_(std::move(wake)),
       idle_wake_(std::move(idle_wake)),
       options_(std::move(options)),
+      reader_events_(std::move(reader_events)),
       receive_buffer_(new char[kHelloBufferSize]),
       receive_capacity_(kHelloBufferSize),
       assembler_(options_.max_message_size) {
@@ -128,7 +141,7 @@ absl::Status Connection::SendHello() {
 
 Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
                                           absl::FunctionRef<bool()> wants_to_read,
-                                          bool reply_pending) {
+                                          bool reply_pending, bool may_block) {
   bool read_here = false;  // this thread held the reader role, and gave it up
   mu_.Lock();
   for (;;) {
@@ -142,7 +155,7 @@ Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl:
       mu_.Unlock();
       if (reply_pending) expect_data_ = false;
       reply_pending = false;
-      ReadOnce(deadline, nullptr);
+      ReadOnce(deadline, nullptr, may_block);
       mu_.Lock();
       reader_active_ = false;
       read_here = true;
@@ -192,30 +205,56 @@ absl::StatusOr<HelloInfo> Connection::AwaitPeerHello(absl::Time deadline) {
       absl::StrCat("deadline passed waiting for the hello of ", options_.peer_name));
 }
 
-void Connection::ReadOnce(absl::Time deadline, Work* work) {
+void Connection::ReadOnce(absl::Time deadline, Work* work, bool may_block) {
+  if (!expect_data_ && may_block && BlockingReceiveAllowed(deadline)) {
+    ReceiveAndDispatch(work, ReceiveMode::kWait);
+    if (expect_data_ || failed()) return;
+    packets_flowing_ = false;  // a whole slice passed: wait on the event set from now on
+  }
   if (!expect_data_) {
-    pollfd fds[3] = {{socket_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}, {-1, POLLIN, 0}};
-    if (options_.peer_process.has_value()) fds[2].fd = options_.peer_process->pidfd.get();
-    bool flush = control_queued_.load(std::memory_order_acquire);
-    if (flush) fds[0].events |= POLLOUT;
-    absl::StatusOr<int> ready = PollUntil(fds, deadline);
-    if (!ready.ok()) {
-      Fail(Annotate(ready.status(), "wait for frames"));
+    absl::StatusOr<ReaderEvents> events = WaitForEvents(deadline);
+    if (!events.ok()) {
+      Fail(Annotate(events.status(), "wait for frames"));
       return;
     }
-    if (*ready == 0) return;
-    if (fds[1].revents != 0) DrainWake();
-    if (flush && (fds[0].revents & POLLOUT) != 0) FlushControlQueue();
-    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+    if (!events->readable) {
       // A dead peer's last packets are read before its death is reported.
-      if (fds[2].revents != 0) PeerGone();
+      if (events->peer_exited) PeerGone();
       return;
     }
   }
   ReceiveAndDispatch(work);
 }
 
-void Connection::ReceiveAndDispatch(Work* work) {
+bool Connection::BlockingReceiveAllowed(absl::Time deadline) const {
+  // The kernel rounds SO_RCVTIMEO up to whole clock ticks (4 ms at 250 Hz), plus one.
+  constexpr absl::Duration kLongestSlice = absl::Milliseconds(20);
+  return packets_flowing_ && !control_queued_.load(std::memory_order_acquire) &&
+         (deadline == absl::InfiniteFuture() || deadline - absl::Now() > kLongestSlice);
+}
+
+absl::StatusOr<Connection::ReaderEvents> Connection::WaitForEvents(absl::Time deadline) {
+  bool want_room = control_queued_.load(std::memory_order_acquire);
+  if (want_room != reader_events_want_room_) {
+    absl::Status status =
+        reader_events_.Modify(kSocketSlot, want_room ? EPOLLIN | EPOLLOUT : EPOLLIN);
+    if (!status.ok()) return status;
+    reader_events_want_room_ = want_room;
+  }
+  absl::StatusOr<EventSet::Ready> ready = reader_events_.Wait(deadline);
+  if (!ready.ok()) return ready.status();
+  uint32_t socket = ready->events[kSocketSlot];
+  ReaderEvents events;
+  events.readable = (socket & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0;
+  events.writable = want_room && (socket & EPOLLOUT) != 0;
+  events.woken = ready->events[kWakeSlot] != 0;
+  events.peer_exited = ready->events[kPeerSlot] != 0;
+  if (events.woken) DrainWake();
+  if (events.writable) FlushControlQueue();
+  return events;
+}
+
+void Connection::ReceiveAndDispatch(Work* work, ReceiveMode mode) {
   if (partials_forgotten_.load(std::memory_order_acquire)) {
     std::vector<uint32_t> forgotten;
     {
@@ -231,7 +270,7 @@ void Connection::ReceiveAndDispatch(Work* work) {
   }
   ReceivedPacket packet;
   absl::StatusOr<IoProgress> progress = ReceivePacket(
-      socket_.get(), absl::MakeSpan(receive_buffer_.get(), receive_capacity_), &packet);
+      socket_.get(), absl::MakeSpan(receive_buffer_.get(), receive_capacity_), &packet, mode);
   if (!progress.ok()) {
     if (progress.status().code() == absl::StatusCode::kUnavailable && !peer_reset_seen_) {
       // A peer that closed with our packets unread leaves ECONNRESET pending on our
@@ -251,6 +290,7 @@ void Connection::ReceiveAndDispatch(Work* work) {
     return;
   }
   expect_data_ = true;
+  packets_flowing_ = true;
   if (packet.size == 0) {
     // End-of-file on SEQPACKET. Over DGRAM it is an empty datagram, which no frame is.
     if (socket_type_ == SocketType::kSeqPacket) {

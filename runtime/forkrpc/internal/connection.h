@@ -38,6 +38,7 @@
 #include "absl/types/span.h"
 #include "forkrpc/internal/call_state.h"
 #include "forkrpc/internal/chunk_assembler.h"
+#include "forkrpc/internal/event_set.h"
 #include "forkrpc/internal/frame.h"
 #include "forkrpc/internal/hello.h"
 #include "forkrpc/internal/message_bytes.h"
@@ -78,6 +79,13 @@ struct ConnectionOptions {
 // before an idle one takes over (Connection::IdleWait): the most a slow handler delays
 // the reading of calls that come meanwhile.
 inline constexpr absl::Duration kWatchdogPeriod = absl::Milliseconds(5);
+
+// How long a reader blocks in recvmsg (SO_RCVTIMEO) before it turns to waiting on its
+// event set, which also hears WakeReader, the peer's pidfd and room for queued control
+// frames. Blocking in the receive itself saves a wait call per packet while packets
+// come often; the kernel rounds the slice up to its clock tick, so a wake-up meant for
+// a blocked reader (TryCancel from another thread, say) may take a few milliseconds.
+inline constexpr absl::Duration kReceiveSlice = absl::Milliseconds(1);
 
 // One frame to send. The control message and the user message are serialized straight
 // into the packet.
@@ -171,9 +179,11 @@ class Connection {
   // work a dispatch produces goes to the handler's Schedule. `reply_pending` says the
   // caller has just sent a request whose answer cannot be there yet, so the first read
   // polls rather than tries the socket at once.
+  // `may_block` lets the reads block in the receive (kReceiveSlice) for a thread that
+  // nothing but a packet, the deadline or the connection's end needs to wake promptly.
   AwaitResult Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
                     absl::FunctionRef<bool()> wants_to_read = AlwaysTrue,
-                    bool reply_pending = false) ABSL_LOCKS_EXCLUDED(mu_);
+                    bool reply_pending = false, bool may_block = true) ABSL_LOCKS_EXCLUDED(mu_);
 
   // For an idle pool thread: unless another thread watches the socket, watches it,
   // reading and dispatching frames until a dispatch produces work (left in `work` for
@@ -250,7 +260,22 @@ class Connection {
   static bool AlwaysTrue() { return true; }
 
   Connection(UniqueFd socket, SocketType type, uint32_t max_packet_size, UniqueFd wake,
-             UniqueFd idle_wake, ConnectionOptions options);
+             UniqueFd idle_wake, EventSet reader_events, ConnectionOptions options);
+
+  // The reader's event set: its slots.
+  static constexpr int kSocketSlot = 0;
+  static constexpr int kWakeSlot = 1;
+  static constexpr int kPeerSlot = 2;
+  // What the reader's wait saw.
+  struct ReaderEvents {
+    bool readable = false;     // a packet, end-of-file or an error is there to read
+    bool writable = false;     // room for the queued control frames
+    bool woken = false;        // WakeReader was called (and is now drained)
+    bool peer_exited = false;  // the peer's pidfd reported its exit
+  };
+  // Reader-role holder only: waits until the socket is readable, WakeReader, the peer's
+  // exit, `deadline`, or room for queued control frames, which it then sends.
+  absl::StatusOr<ReaderEvents> WaitForEvents(absl::Time deadline);
 
   // How a frame's message travels.
   enum class Path { kInLine, kChunked, kMemfd };
@@ -291,11 +316,17 @@ class Connection {
   void ArmWatchdog(absl::Duration delay);
 
   // Reader-role holder only: waits until the socket is readable (or `deadline`), then
-  // receives and dispatches one packet.
-  void ReadOnce(absl::Time deadline, Work* work);
-  // Reader-role holder only: receives one packet if one is there, and dispatches it.
-  // Work the dispatch produces goes to `work`, or to the handler's Schedule when null.
-  void ReceiveAndDispatch(Work* work);
+  // receives and dispatches one packet. Blocks in the receive if `may_block` and
+  // BlockingReceiveAllowed.
+  void ReadOnce(absl::Time deadline, Work* work, bool may_block);
+  // Whether the next wait for a packet may block in the receive: packets have been
+  // coming (a slice that passed empty turns it off until the next one), no control
+  // frame waits for room, and `deadline` is further away than the slice could last.
+  bool BlockingReceiveAllowed(absl::Time deadline) const;
+  // Reader-role holder only: receives one packet if one is there (or, with kWait,
+  // within kReceiveSlice), and dispatches it. Work the dispatch produces goes to
+  // `work`, or to the handler's Schedule when null.
+  void ReceiveAndDispatch(Work* work, ReceiveMode mode = ReceiveMode::kDontWait);
   // Reader-role holder only: when the next packet continues a chunked message, receives
   // it straight into the message's buffer and returns true.
   bool ReceiveChunkInPlace();
@@ -328,8 +359,11 @@ class Connection {
   ConnectionOptions options_;
   Handler* handler_ = nullptr;
 
-  // Used only by the holder of the reader role. The buffer is sized by the peer's hello
-  // and left uninitialised, so its pages cost memory only once a packet fills them.
+  // Used only by the holder of the reader role. The receive buffer is sized by the
+  // peer's hello and left uninitialised, so its pages cost memory only once a packet
+  // fills them.
+  EventSet reader_events_;
+  bool reader_events_want_room_ = false;  // the socket's slot waits for EPOLLOUT too
   std::unique_ptr<char[]> receive_buffer_;
   size_t receive_capacity_ = 0;
   bool hello_received_ = false;
@@ -337,7 +371,15 @@ class Connection {
   // The frame being dispatched keeps its message here, for DeliverMessage to take.
   MessageBytes* dispatched_storage_ = nullptr;
   bool expect_data_ = false;      // the last receive found a packet: try again before polling
-  bool peer_reset_seen_ = false;  // recvmsg reported the peer's ECONNRESET once
+  bool packets_flowing_ = false;  // a packet came since the last slice that passed empty
+  // The last watcher stopped to run a call. The next request is then usually not there
+  // yet (a lone caller waits for the reply it just got), so the first read after a call
+  // polls rather than tries, unless tries have been finding requests (pipelining
+  // callers); one read in kRetryTryAfterWork tries anyway, to notice a change.
+  bool watching_after_work_ = false;
+  bool poll_after_work_ = false;
+  uint32_t reads_after_work_ = 0;
+  bool peer_reset_seen_ = false;                   // recvmsg reported the peer's ECONNRESET once
   std::atomic<int64_t> peer_max_message_size_{0};  // 0 until the peer's hello
 
   std::atomic<bool> failed_{false};

@@ -1,6 +1,5 @@
 // The part of Connection (connection.h) that lets a server's pool threads share the
 // socket: one idle thread watches, the others sleep on a watchdog timer.
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -13,6 +12,13 @@
 #include "forkrpc/internal/errno_status.h"
 
 namespace forkrpc::internal {
+namespace {
+
+// After a call, one first read in this many tries the socket even when trying has been
+// finding nothing (Connection::poll_after_work_).
+constexpr uint32_t kRetryTryAfterWork = 16;
+
+}  // namespace
 
 absl::Status Connection::EnableWatchdog() {
   watchdog_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
@@ -64,28 +70,41 @@ Connection::WatchResult Connection::Watch(Work* work, bool after_watchdog) {
     return WatchResult::kNotWatching;
   }
   if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
-  for (;;) {
-    if (!expect_data_) {
-      pollfd fds[3] = {{socket_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}, {-1, POLLIN, 0}};
-      if (options_.peer_process.has_value()) fds[2].fd = options_.peer_process->pidfd.get();
-      if (control_queued_.load(std::memory_order_acquire)) fds[0].events |= POLLOUT;
-      absl::StatusOr<int> ready = PollUntil(fds, absl::InfiniteFuture());
-      if (!ready.ok()) {
-        Fail(Annotate(ready.status(), "wait for frames"));
-        break;
-      }
-      if (fds[1].revents != 0) {
-        DrainWake();
-        break;  // a caller wants the socket, or the session wants attention
-      }
-      if ((fds[0].revents & POLLOUT) != 0) FlushControlQueue();
-      if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
-        if (fds[2].revents != 0) PeerGone();
-        if (failed()) break;
-        continue;
-      }
+  bool judging_try = false;  // this first read tries after a call, and shows if that pays
+  if (watching_after_work_) {
+    watching_after_work_ = false;
+    if (poll_after_work_ && ++reads_after_work_ % kRetryTryAfterWork != 0) {
+      expect_data_ = false;
+    } else {
+      judging_try = expect_data_;
     }
-    ReceiveAndDispatch(work);
+  }
+  for (;;) {
+    if (!expect_data_ && BlockingReceiveAllowed(absl::InfiniteFuture())) {
+      ReceiveAndDispatch(work, ReceiveMode::kWait);
+      // A whole slice passed: wait on the event set from now on.
+      if (!expect_data_) packets_flowing_ = false;
+    } else {
+      if (!expect_data_) {
+        absl::StatusOr<ReaderEvents> events = WaitForEvents(absl::InfiniteFuture());
+        if (!events.ok()) {
+          Fail(Annotate(events.status(), "wait for frames"));
+          break;
+        }
+        if (events->woken) break;  // a caller wants the socket, or the session wants attention
+        if (!events->readable) {
+          if (events->peer_exited) PeerGone();
+          if (failed()) break;
+          continue;
+        }
+      }
+      ReceiveAndDispatch(work);
+    }
+    if (judging_try) {
+      judging_try = false;
+      poll_after_work_ = !expect_data_;  // the try found nothing
+    }
+    if (*work) watching_after_work_ = true;
     if (*work || failed()) break;
     absl::MutexLock lock(&mu_);
     if (handover_requested_) break;

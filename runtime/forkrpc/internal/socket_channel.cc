@@ -459,7 +459,10 @@ void SocketChannel::PumpLoop() {
     auto wants_to_read = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
       return async_pending_ > 0;
     };
-    connection_->Await(has_work, deadline, wants_to_read);
+    // Never blocked in a receive: completions queued by other threads (TryCancel) and
+    // earlier deadlines must reach it at once.
+    connection_->Await(has_work, deadline, wants_to_read, /*reply_pending=*/false,
+                       /*may_block=*/false);
 
     std::vector<Completion> ready;
     std::vector<uint32_t> expired;

@@ -96,13 +96,13 @@ absl::StatusOr<IoProgress> SendPacket(int socket, absl::Span<const iovec> data,
 }
 
 absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<char> buffer,
-                                         ReceivedPacket* packet) {
+                                         ReceivedPacket* packet, ReceiveMode mode) {
   iovec vector{buffer.data(), buffer.size()};
-  return ReceivePacket(socket, absl::MakeConstSpan(&vector, 1), packet);
+  return ReceivePacket(socket, absl::MakeConstSpan(&vector, 1), packet, mode);
 }
 
 absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<const iovec> buffers,
-                                         ReceivedPacket* packet) {
+                                         ReceivedPacket* packet, ReceiveMode mode) {
   alignas(cmsghdr) char control[kControlSpace];
   msghdr message{};
   message.msg_iov = const_cast<iovec*>(buffers.data());
@@ -112,7 +112,8 @@ absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<const iovec> buf
   packet->fds.clear();
   packet->credentials.reset();
   for (;;) {
-    ssize_t received = ::recvmsg(socket, &message, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+    int flags = MSG_TRUNC | MSG_CMSG_CLOEXEC | (mode == ReceiveMode::kDontWait ? MSG_DONTWAIT : 0);
+    ssize_t received = ::recvmsg(socket, &message, flags);
     if (received >= 0) {
       // Descriptors are owned before anything else is looked at, so every return
       // below, and every rejection by the caller, closes them.

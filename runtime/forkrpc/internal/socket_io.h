@@ -48,12 +48,20 @@ struct ReceivedPacket {
   std::optional<ucred> credentials;
 };
 
-// Receives one packet into `buffer` without blocking.
+// How a receive treats an empty socket.
+enum class ReceiveMode {
+  kDontWait,  // returns kWouldBlock at once
+  kWait,      // waits, until the socket's SO_RCVTIMEO passes (then kWouldBlock)
+};
+
+// Receives one packet into `buffer`.
 absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<char> buffer,
-                                         ReceivedPacket* packet);
+                                         ReceivedPacket* packet,
+                                         ReceiveMode mode = ReceiveMode::kDontWait);
 // The same, scattering the packet over `buffers` in order.
 absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<const iovec> buffers,
-                                         ReceivedPacket* packet);
+                                         ReceivedPacket* packet,
+                                         ReceiveMode mode = ReceiveMode::kDontWait);
 
 // Copies the start of the next packet into `buffer` without taking it off the socket
 // and without blocking; returns how many bytes were copied, 0 if there is no packet.
