@@ -308,12 +308,18 @@ void ServerSession::FinishCall(ServerCall& call, absl::Status status,
   {
     absl::MutexLock lock(&connection_->mu());
     calls_.Remove(call.id());
-    --running_calls_;
     answer = !call.ended;
     call.ended = true;
   }
   // A cancelled call's client has stopped listening: its answer is not sent.
-  if (!answer || call.context().IsCancelled()) return;
+  if (answer && !call.context().IsCancelled()) Answer(call, std::move(status), response);
+  // Only now may Shutdown, which waits for the running calls, close the connection.
+  absl::MutexLock lock(&connection_->mu());
+  --running_calls_;
+}
+
+void ServerSession::Answer(ServerCall& call, absl::Status status,
+                           const google::protobuf::MessageLite* response) {
   ServerContext& context = call.context();
   wire::CallStatus proto;
   absl::Status metadata = absl::OkStatus();

@@ -69,6 +69,8 @@ class ServerSession final : public Connection::Handler {
   absl::Status OnCallStart(const Frame& frame, std::vector<UniqueFd> fds, Work* work);
   // Answers call `id` with `status` at once, from the reading thread.
   void Refuse(uint32_t id, const absl::Status& status);
+  // Sends the STATUS frame that ends `call`, with `response` when `status` is OK.
+  void Answer(ServerCall& call, absl::Status status, const google::protobuf::MessageLite* response);
   // The call `frame` is for, or null when it ended already; an error for an unused id.
   absl::StatusOr<std::shared_ptr<ServerCall>> FindCall(const Frame& frame)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
