@@ -82,29 +82,20 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(UniqueFd socket,
   if (::setsockopt(socket.get(), SOL_SOCKET, SO_RCVTIMEO, &slice, sizeof(slice)) != 0) {
     return ErrnoStatus("setsockopt(SO_RCVTIMEO)", errno);
   }
-  absl::StatusOr<EventSet> events = EventSet::Create();
-  if (!events.ok()) return events.status();
-  status = events->Add(kSocketSlot, socket.get(), EPOLLIN);
-  if (status.ok()) status = events->Add(kWakeSlot, wake.get(), EPOLLIN);
-  if (status.ok() && options.peer_process.has_value()) {
-    status = events->Add(kPeerSlot, options.peer_process->pidfd.get(), EPOLLIN);
-  }
-  if (!status.ok()) return status;
   SocketType socket_type = type == SOCK_SEQPACKET ? SocketType::kSeqPacket : SocketType::kDatagram;
   return std::unique_ptr<Connection>(new Connection(std::move(socket), socket_type, max_packet,
                                                     std::move(wake), std::move(idle_wake),
-                                                    *std::move(events), std::move(options)));
+                                                    std::move(options)));
 }
 
 Connection::Connection(UniqueFd socket, SocketType type, uint32_t max_packet_size, UniqueFd wake,
-                       UniqueFd idle_wake, EventSet reader_events, ConnectionOptions options)
+                       UniqueFd idle_wake, ConnectionOptions options)
     : socket_(std::move(socket)),
       socket_type_(type),
       max_packet_size_(max_packet_size),
       wake_(std::move(wake)),
       idle_wake_(std::move(idle_wake)),
       options_(std::move(options)),
-      reader_events_(std::move(reader_events)),
       receive_buffer_(new char[kHelloBufferSize]),
       receive_capacity_(kHelloBufferSize),
       assembler_(options_.max_message_size) {
@@ -233,15 +224,32 @@ bool Connection::BlockingReceiveAllowed(absl::Time deadline) const {
          (deadline == absl::InfiniteFuture() || deadline - absl::Now() > kLongestSlice);
 }
 
+absl::Status Connection::MakeReaderEvents() {
+  absl::StatusOr<EventSet> events = EventSet::Create();
+  if (!events.ok()) return events.status();
+  absl::Status status = events->Add(kSocketSlot, socket_.get(), EPOLLIN);
+  if (status.ok()) status = events->Add(kWakeSlot, wake_.get(), EPOLLIN);
+  if (status.ok() && options_.peer_process.has_value()) {
+    status = events->Add(kPeerSlot, options_.peer_process->pidfd.get(), EPOLLIN);
+  }
+  if (!status.ok()) return status;
+  reader_events_.emplace(*std::move(events));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Connection::ReaderEvents> Connection::WaitForEvents(absl::Time deadline) {
+  if (!reader_events_.has_value()) {
+    absl::Status made = MakeReaderEvents();
+    if (!made.ok()) return made;
+  }
   bool want_room = control_queued_.load(std::memory_order_acquire);
   if (want_room != reader_events_want_room_) {
     absl::Status status =
-        reader_events_.Modify(kSocketSlot, want_room ? EPOLLIN | EPOLLOUT : EPOLLIN);
+        reader_events_->Modify(kSocketSlot, want_room ? EPOLLIN | EPOLLOUT : EPOLLIN);
     if (!status.ok()) return status;
     reader_events_want_room_ = want_room;
   }
-  absl::StatusOr<EventSet::Ready> ready = reader_events_.Wait(deadline);
+  absl::StatusOr<EventSet::Ready> ready = reader_events_->Wait(deadline);
   if (!ready.ok()) return ready.status();
   uint32_t socket = ready->events[kSocketSlot];
   ReaderEvents events;

@@ -260,7 +260,7 @@ class Connection {
   static bool AlwaysTrue() { return true; }
 
   Connection(UniqueFd socket, SocketType type, uint32_t max_packet_size, UniqueFd wake,
-             UniqueFd idle_wake, EventSet reader_events, ConnectionOptions options);
+             UniqueFd idle_wake, ConnectionOptions options);
 
   // The reader's event set: its slots.
   static constexpr int kSocketSlot = 0;
@@ -276,6 +276,9 @@ class Connection {
   // Reader-role holder only: waits until the socket is readable, WakeReader, the peer's
   // exit, `deadline`, or room for queued control frames, which it then sends.
   absl::StatusOr<ReaderEvents> WaitForEvents(absl::Time deadline);
+  // Sets up reader_events_, at the first wait that needs it: a helper that answers one
+  // call and exits may never need it.
+  absl::Status MakeReaderEvents();
 
   // How a frame's message travels.
   enum class Path { kInLine, kChunked, kMemfd };
@@ -362,7 +365,7 @@ class Connection {
   // Used only by the holder of the reader role. The receive buffer is sized by the
   // peer's hello and left uninitialised, so its pages cost memory only once a packet
   // fills them.
-  EventSet reader_events_;
+  std::optional<EventSet> reader_events_;
   bool reader_events_want_room_ = false;  // the socket's slot waits for EPOLLOUT too
   std::unique_ptr<char[]> receive_buffer_;
   size_t receive_capacity_ = 0;
@@ -370,8 +373,10 @@ class Connection {
   ChunkAssembler assembler_;
   // The frame being dispatched keeps its message here, for DeliverMessage to take.
   MessageBytes* dispatched_storage_ = nullptr;
-  bool expect_data_ = false;      // the last receive found a packet: try again before polling
-  bool packets_flowing_ = false;  // a packet came since the last slice that passed empty
+  bool expect_data_ = false;  // the last receive found a packet: try again before polling
+  // No slice has passed empty since the last packet came (or since the start: the peer's
+  // hello is usually on its way).
+  bool packets_flowing_ = true;
   // The last watcher stopped to run a call. The next request is then usually not there
   // yet (a lone caller waits for the reply it just got), so the first read after a call
   // polls rather than tries, unless tries have been finding requests (pipelining
