@@ -220,7 +220,10 @@ void Connection::ReadOnce(absl::Time deadline, Work* work, bool may_block) {
 bool Connection::BlockingReceiveAllowed(absl::Time deadline) const {
   // The kernel rounds SO_RCVTIMEO up to whole clock ticks (4 ms at 250 Hz), plus one.
   constexpr absl::Duration kLongestSlice = absl::Milliseconds(20);
-  return packets_flowing_ && !control_queued_.load(std::memory_order_acquire) &&
+  // Mid-way through a chunked message, the next chunk is received in place
+  // (ReceiveChunkInPlace), which a blocking receive into the packet buffer would miss.
+  return packets_flowing_ && assembler_.empty() &&
+         !control_queued_.load(std::memory_order_acquire) &&
          (deadline == absl::InfiniteFuture() || deadline - absl::Now() > kLongestSlice);
 }
 

@@ -323,8 +323,9 @@ class Connection {
   // BlockingReceiveAllowed.
   void ReadOnce(absl::Time deadline, Work* work, bool may_block);
   // Whether the next wait for a packet may block in the receive: packets have been
-  // coming (a slice that passed empty turns it off until the next one), no control
-  // frame waits for room, and `deadline` is further away than the slice could last.
+  // coming (a slice that passed empty turns it off until the next one), no chunked
+  // message is half-way, no control frame waits for room, and `deadline` is further
+  // away than the slice could last.
   bool BlockingReceiveAllowed(absl::Time deadline) const;
   // Reader-role holder only: receives one packet if one is there (or, with kWait,
   // within kReceiveSlice), and dispatches it. Work the dispatch produces goes to
