@@ -59,6 +59,23 @@ class CallSemanticsTest : public SocketTypeTest {
     SocketTypeTest::TearDown();
   }
 
+  // Starts a call the helper holds until it is cancelled, cancels it from another
+  // thread `delay` later, and checks that both the caller and the handler saw it.
+  void ExpectCancelledFromAnotherThreadAfter(absl::Duration delay) {
+    ClientContext context;
+    Request request;
+    request.set_action(Request::WAIT_FOR_CANCEL);
+    Reply reply;
+    std::thread canceller([&] {
+      absl::SleepFor(delay);
+      context.TryCancel();
+    });
+    EXPECT_THAT(test_->Echo(context, request, &reply),
+                StatusIs(absl::StatusCode::kCancelled, HasSubstr("cancelled")));
+    canceller.join();
+    EXPECT_EQ(ReadLine(report_.read_end.get()), "cancelled");
+  }
+
   ReportPipe report_;
   std::optional<Child> child_;
   std::unique_ptr<forkrpc::test::Test::Stub> test_;
@@ -118,18 +135,7 @@ TEST_P(CallSemanticsTest, ChannelDefaultTimeoutAppliesWithoutAContextDeadline) {
 }
 
 TEST_P(CallSemanticsTest, TryCancelFromAnotherThreadReachesTheServer) {
-  ClientContext context;
-  Request request;
-  request.set_action(Request::WAIT_FOR_CANCEL);
-  Reply reply;
-  std::thread canceller([&] {
-    absl::SleepFor(absl::Milliseconds(20));
-    context.TryCancel();
-  });
-  EXPECT_THAT(test_->Echo(context, request, &reply),
-              StatusIs(absl::StatusCode::kCancelled, HasSubstr("cancelled")));
-  canceller.join();
-  EXPECT_EQ(ReadLine(report_.read_end.get()), "cancelled");
+  ExpectCancelledFromAnotherThreadAfter(absl::Milliseconds(20));
 }
 
 // The caller is then blocked in its receive (kReceiveSlice), not waiting on its event
@@ -138,20 +144,9 @@ TEST_P(CallSemanticsTest, TryCancelRightAfterTheCallStartsEndsIt) {
   Request request;
   request.set_text("warm");
   Reply reply;
-  {
-    ClientContext warm_up;  // packets have been flowing
-    ASSERT_THAT(test_->Echo(warm_up, request, &reply), IsOk());
-  }
-  ClientContext context;
-  request.set_action(Request::WAIT_FOR_CANCEL);
-  std::thread canceller([&] {
-    absl::SleepFor(absl::Microseconds(500));
-    context.TryCancel();
-  });
-  EXPECT_THAT(test_->Echo(context, request, &reply),
-              StatusIs(absl::StatusCode::kCancelled, HasSubstr("cancelled")));
-  canceller.join();
-  EXPECT_EQ(ReadLine(report_.read_end.get()), "cancelled");
+  ClientContext warm_up;  // packets have been flowing
+  ASSERT_THAT(test_->Echo(warm_up, request, &reply), IsOk());
+  ExpectCancelledFromAnotherThreadAfter(absl::Microseconds(500));
 }
 
 TEST_P(CallSemanticsTest, TryCancelBeforeTheCallFailsItWithCancelled) {

@@ -178,7 +178,7 @@ class Connection {
   // no other thread is reading and `wants_to_read` (evaluated with mu() held) allows;
   // work a dispatch produces goes to the handler's Schedule. `reply_pending` says the
   // caller has just sent a request whose answer cannot be there yet, so the first read
-  // polls rather than tries the socket at once.
+  // waits rather than tries the socket at once.
   // `may_block` lets the reads block in the receive (kReceiveSlice) for a thread that
   // nothing but a packet, the deadline or the connection's end needs to wake promptly.
   AwaitResult Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
