@@ -198,9 +198,7 @@ absl::StatusOr<HelloInfo> Connection::AwaitPeerHello(absl::Time deadline) {
 
 void Connection::ReadOnce(absl::Time deadline, Work* work, bool may_block) {
   if (!expect_data_ && may_block && BlockingReceiveAllowed(deadline)) {
-    ReceiveAndDispatch(work, ReceiveMode::kWait);
-    if (expect_data_ || failed()) return;
-    packets_flowing_ = false;  // a whole slice passed: wait on the event set from now on
+    if (ReceiveWithinSlice(work) || failed()) return;
   }
   if (!expect_data_) {
     absl::StatusOr<ReaderEvents> events = WaitForEvents(deadline);
@@ -225,6 +223,13 @@ bool Connection::BlockingReceiveAllowed(absl::Time deadline) const {
   return packets_flowing_ && assembler_.empty() &&
          !control_queued_.load(std::memory_order_acquire) &&
          (deadline == absl::InfiniteFuture() || deadline - absl::Now() > kLongestSlice);
+}
+
+bool Connection::ReceiveWithinSlice(Work* work) {
+  ReceiveAndDispatch(work, ReceiveMode::kWait);
+  // A whole slice passed empty: wait on the event set from now on.
+  if (!expect_data_) packets_flowing_ = false;
+  return expect_data_;
 }
 
 absl::Status Connection::MakeReaderEvents() {
@@ -257,11 +262,10 @@ absl::StatusOr<Connection::ReaderEvents> Connection::WaitForEvents(absl::Time de
   uint32_t socket = ready->events[kSocketSlot];
   ReaderEvents events;
   events.readable = (socket & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0;
-  events.writable = want_room && (socket & EPOLLOUT) != 0;
   events.woken = ready->events[kWakeSlot] != 0;
   events.peer_exited = ready->events[kPeerSlot] != 0;
   if (events.woken) DrainWake();
-  if (events.writable) FlushControlQueue();
+  if (want_room && (socket & EPOLLOUT) != 0) FlushControlQueue();
   return events;
 }
 

@@ -269,7 +269,6 @@ class Connection {
   // What the reader's wait saw.
   struct ReaderEvents {
     bool readable = false;     // a packet, end-of-file or an error is there to read
-    bool writable = false;     // room for the queued control frames
     bool woken = false;        // WakeReader was called (and is now drained)
     bool peer_exited = false;  // the peer's pidfd reported its exit
   };
@@ -327,6 +326,9 @@ class Connection {
   // message is half-way, no control frame waits for room, and `deadline` is further
   // away than the slice could last.
   bool BlockingReceiveAllowed(absl::Time deadline) const;
+  // Reader-role holder only: blocks in the receive for up to a slice and dispatches
+  // what came; false when the slice passed empty, which turns packets_flowing_ off.
+  bool ReceiveWithinSlice(Work* work);
   // Reader-role holder only: receives one packet if one is there (or, with kWait,
   // within kReceiveSlice), and dispatches it. Work the dispatch produces goes to
   // `work`, or to the handler's Schedule when null.

@@ -81,9 +81,7 @@ Connection::WatchResult Connection::Watch(Work* work, bool after_watchdog) {
   }
   for (;;) {
     if (!expect_data_ && BlockingReceiveAllowed(absl::InfiniteFuture())) {
-      ReceiveAndDispatch(work, ReceiveMode::kWait);
-      // A whole slice passed: wait on the event set from now on.
-      if (!expect_data_) packets_flowing_ = false;
+      ReceiveWithinSlice(work);
     } else {
       if (!expect_data_) {
         absl::StatusOr<ReaderEvents> events = WaitForEvents(absl::InfiniteFuture());
