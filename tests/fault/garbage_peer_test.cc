@@ -35,8 +35,10 @@ class FakeServer {
 
   int fd() const { return socket_.get(); }
 
-  // Sends raw bytes as one packet, with `fds` attached.
-  void SendRaw(const std::string& bytes, std::vector<int> fds = {}) {
+  // Sends raw bytes as one packet, with `fds` attached, after a DESCRIPTORS_NEXT if
+  // there are any and `announce` holds, as the protocol wants.
+  void SendRaw(const std::string& bytes, std::vector<int> fds = {}, bool announce = true) {
+    if (!fds.empty() && announce) SendRaw(Frame(FrameType::kDescriptorsNext, 0, ""));
     iovec data{const_cast<char*>(bytes.data()), bytes.size()};
     msghdr message{};
     message.msg_iov = &data;
@@ -161,9 +163,9 @@ TEST_P(GarbagePeerTest, BytesInsteadOfAHello) {
 
 TEST_P(GarbagePeerTest, HelloOfAnotherVersion) {
   absl::Status status =
-      CallWhile([](FakeServer& peer, uint32_t) { peer.SendHello(/*version=*/2); });
+      CallWhile([](FakeServer& peer, uint32_t) { peer.SendHello(/*version=*/1); });
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition,
-                               HasSubstr("peer speaks version 2, this side version 1")));
+                               HasSubstr("peer speaks version 1, this side version 2")));
 }
 
 TEST_P(GarbagePeerTest, FrameOfUnknownType) {
@@ -336,6 +338,71 @@ TEST_P(GarbagePeerTest, SocketInsteadOfAMemfdIsRefused) {
     peer.SendRaw(FakeServer::OutOfLine(id, 4096), {other->first.get()});
   });
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal, HasSubstr("not a sealed memfd")));
+}
+
+// Without the announcement the client receives with no room for descriptors: the
+// kernel closes them, and the frame that counts on them is a protocol error.
+TEST_P(GarbagePeerTest, DescriptorsWithoutAnnouncementAreAProtocolError) {
+  UniqueFd memfd = ReplyMemfd(4096, kAllSeals);
+  absl::Status status = CallWhile([&](FakeServer& peer, uint32_t id) {
+    peer.SendHello();
+    peer.SendRaw(FakeServer::OutOfLine(id, 4096), {memfd.get()}, /*announce=*/false);
+  });
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kInternal,
+                       HasSubstr("STATUS frame carries 1 descriptors that no DESCRIPTORS_NEXT "
+                                 "announced")));
+  ExpectLaterCallsUnavailable();
+}
+
+// An announcement is used up only by a packet that carries descriptors: another call's
+// frame may pass in between, as it does when several threads send.
+TEST_P(GarbagePeerTest, AnnouncementWaitsForThePacketWithDescriptors) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  std::thread server([&] {
+    uint32_t first = server_->AwaitCallStart();
+    uint32_t second = server_->AwaitCallStart();
+    server_->SendHello();
+    server_->SendRaw(FakeServer::Frame(FrameType::kDescriptorsNext, 0, ""));
+    Reply reply;
+    reply.set_text("plain");
+    server_->SendRaw(FakeServer::Frame(FrameType::kStatus, first, "", reply.SerializeAsString(),
+                                       internal::kFlagHasMessage));
+    reply.set_text("with a pipe");
+    server_->SendRaw(FakeServer::Frame(FrameType::kStatus, second, "", reply.SerializeAsString(),
+                                       internal::kFlagHasMessage, /*fd_count=*/1),
+                     {write_end.get()}, /*announce=*/false);
+  });
+  // Two callers; which call the server saw first does not matter to the check.
+  std::vector<UniqueFd> fds[2];
+  absl::Status statuses[2];
+  std::string texts[2];
+  std::thread callers[2];
+  for (int i = 0; i < 2; ++i) {
+    callers[i] = std::thread([&, i] {
+      ClientContext context;
+      context.set_timeout(absl::Seconds(30));
+      Reply reply;
+      statuses[i] = stub_->Echo(context, Request(), &reply);
+      texts[i] = reply.text();
+      fds[i] = context.TakeResponseFds();
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  server.join();
+  ASSERT_THAT(statuses[0], IsOk());
+  ASSERT_THAT(statuses[1], IsOk());
+  int with_pipe = texts[0] == "with a pipe" ? 0 : 1;
+  EXPECT_EQ(texts[1 - with_pipe], "plain");
+  EXPECT_TRUE(fds[1 - with_pipe].empty());
+  ASSERT_EQ(fds[with_pipe].size(), 1u);
+  write_end.reset();
+  // The pipe's write end arrived: ours is closed, and what goes into it comes out.
+  ASSERT_EQ(::write(fds[with_pipe][0].get(), "x", 1), 1);
+  char byte;
+  EXPECT_EQ(::read(read_end.get(), &byte, 1), 1);
 }
 
 TEST_P(GarbagePeerTest, MemfdOverTheLimitIsRefusedAndTheChannelCarriesOn) {

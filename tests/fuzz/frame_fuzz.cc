@@ -67,8 +67,12 @@ void CheckDecodedFrame(const Frame& frame, absl::string_view packet, size_t fds)
   FUZZ_CHECK(frame.message.size() == (in_line ? header.message_length : 0), "message view length");
   FUZZ_CHECK(header.fd_count == fds, "descriptor count accepted unequal");
   FUZZ_CHECK((header.flags & ~kKnownFlags) == 0, "unknown flag accepted");
-  bool connection_frame = header.type == FrameType::kHello || header.type == FrameType::kGoodbye;
+  bool connection_frame = header.type == FrameType::kHello || header.type == FrameType::kGoodbye ||
+                          header.type == FrameType::kDescriptorsNext;
   FUZZ_CHECK(connection_frame == (header.call_id == 0), "call id 0 on the wrong frame");
+  if (header.type == FrameType::kDescriptorsNext) {
+    FUZZ_CHECK(packet.size() == kFrameHeaderSize && fds == 0, "DESCRIPTORS_NEXT with contents");
+  }
   if (header.has(kFlagOutOfLine)) {
     FUZZ_CHECK(header.fd_count > 0, "out of line without a memfd");
     FUZZ_CHECK(!header.has(kFlagChunked), "out of line and chunked");

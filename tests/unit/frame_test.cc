@@ -26,7 +26,8 @@ using ::testing::StartsWith;
 constexpr uint32_t kSomeCallId = 0x01020304;
 
 bool IsConnectionFrame(FrameType type) {
-  return type == FrameType::kHello || type == FrameType::kGoodbye;
+  return type == FrameType::kHello || type == FrameType::kGoodbye ||
+         type == FrameType::kDescriptorsNext;
 }
 
 FrameHeader Header(FrameType type, uint8_t flags = 0, uint32_t call_id = kSomeCallId) {
@@ -89,11 +90,38 @@ TEST(FrameTypeNameTest, NamesEveryType) {
   EXPECT_EQ(FrameTypeName(FrameType::kCancel), "CANCEL");
   EXPECT_EQ(FrameTypeName(FrameType::kCredit), "CREDIT");
   EXPECT_EQ(FrameTypeName(FrameType::kGoodbye), "GOODBYE");
+  EXPECT_EQ(FrameTypeName(FrameType::kChunk), "CHUNK");
+  EXPECT_EQ(FrameTypeName(FrameType::kDescriptorsNext), "DESCRIPTORS_NEXT");
 }
 
-// frame.h promises "type 77" for a type without a name.
-TEST(FrameTypeNameTest, UnknownTypeIsNamedByItsNumber) {
-  EXPECT_EQ(FrameTypeName(static_cast<FrameType>(77)), "type 77");
+// frame.h promises "UNKNOWN" for a value that names no type.
+TEST(FrameTypeNameTest, ValueOfNoTypeIsUnknown) {
+  EXPECT_EQ(FrameTypeName(static_cast<FrameType>(77)), "UNKNOWN");
+}
+
+TEST(DescriptorsNextTest, EmptyOnTheConnectionDecodes) {
+  std::string packet = Packet(Header(FrameType::kDescriptorsNext, 0, 0));
+  absl::StatusOr<Frame> frame = DecodeFrame(packet, 0);
+  ASSERT_THAT(frame, IsOk());
+  EXPECT_EQ(frame->header.type, FrameType::kDescriptorsNext);
+  EXPECT_FALSE(frame->has_message);
+  EXPECT_TRUE(frame->control.empty());
+}
+
+TEST(DescriptorsNextTest, ForACallIsAProtocolError) {
+  EXPECT_THAT(DecodeFrame(Packet(Header(FrameType::kDescriptorsNext)), 0),
+              ProtocolError(HasSubstr("DESCRIPTORS_NEXT frame has call id 16909060, expected 0")));
+}
+
+// It only announces the packet after it: whatever it carried itself would be lost.
+TEST(DescriptorsNextTest, WithControlOrDescriptorsIsAProtocolError) {
+  EXPECT_THAT(DecodeFrame(Packet(Header(FrameType::kDescriptorsNext, 0, 0), "x", ""), 0),
+              ProtocolError(HasSubstr("DESCRIPTORS_NEXT frame carries 0 descriptors, 1 control "
+                                      "bytes and a message length of 0; it must be empty")));
+  FrameHeader header = Header(FrameType::kDescriptorsNext, 0, 0);
+  header.fd_count = 1;
+  EXPECT_THAT(DecodeFrame(Packet(header), 1),
+              ProtocolError(HasSubstr("DESCRIPTORS_NEXT frame carries 1 descriptors")));
 }
 
 // A frame type and flags that DecodeFrame must accept, written out by hand from

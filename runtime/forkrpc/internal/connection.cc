@@ -284,8 +284,12 @@ void Connection::ReceiveAndDispatch(Work* work, ReceiveMode mode) {
     return;
   }
   ReceivedPacket packet;
-  absl::StatusOr<IoProgress> progress = ReceivePacket(
-      socket_.get(), absl::MakeSpan(receive_buffer_.get(), receive_capacity_), &packet, mode);
+  // The hello brings credentials; later packets bring descriptors only when announced.
+  ControlRoom room = !hello_received_ || announced_descriptor_packets_ > 0 ? ControlRoom::kMake
+                                                                           : ControlRoom::kNone;
+  absl::StatusOr<IoProgress> progress =
+      ReceivePacket(socket_.get(), absl::MakeSpan(receive_buffer_.get(), receive_capacity_),
+                    &packet, mode, room);
   if (!progress.ok()) {
     if (progress.status().code() == absl::StatusCode::kUnavailable && !peer_reset_seen_) {
       // A peer that closed with our packets unread leaves ECONNRESET pending on our
@@ -361,14 +365,25 @@ void Connection::Dispatch(const ReceivedPacket& packet, std::vector<UniqueFd> fd
   // When the kernel dropped descriptors (MSG_CTRUNC) their count cannot be checked; the
   // message is refused below and the ones that did arrive close with it.
   bool fds_lost = packet.control_truncated;
-  absl::StatusOr<Frame> frame =
-      DecodeFrame(absl::string_view(receive_buffer_.get(), packet.size),
-                  fds_lost ? std::nullopt : std::optional<size_t>(fds.size()));
+  absl::StatusOr<Frame> frame = DecodeFrame(
+      absl::string_view(receive_buffer_.get(), packet.size),
+      fds_lost || !packet.had_control_room ? std::nullopt : std::optional<size_t>(fds.size()));
   if (!frame.ok()) {
     Fail(frame.status(), /*say_goodbye=*/true);
     return;
   }
   FrameType type = frame->header.type;
+  if (frame->header.fd_count > 0 || !fds.empty() || fds_lost) {
+    if (!packet.had_control_room) {
+      // The kernel has closed them: there was no announcement to make room for them.
+      Fail(ProtocolError(absl::StrCat(FrameTypeName(type), " frame carries ",
+                                      frame->header.fd_count,
+                                      " descriptors that no DESCRIPTORS_NEXT announced")),
+           /*say_goodbye=*/true);
+      return;
+    }
+    if (announced_descriptor_packets_ > 0) --announced_descriptor_packets_;
+  }
   absl::Status status;
   MessageBytes storage;
   if (!hello_received_) {
@@ -376,6 +391,8 @@ void Connection::Dispatch(const ReceivedPacket& packet, std::vector<UniqueFd> fd
                       : AcceptHello(*frame, packet.credentials);
   } else if (type == FrameType::kHello) {
     status = ProtocolError("second HELLO");
+  } else if (type == FrameType::kDescriptorsNext) {
+    ++announced_descriptor_packets_;
   } else if (type == FrameType::kGoodbye) {
     wire::Goodbye goodbye;
     if (!goodbye.ParseFromArray(frame->control.data(), static_cast<int>(frame->control.size()))) {

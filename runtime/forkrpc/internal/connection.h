@@ -300,7 +300,8 @@ class Connection {
   // Writes `header` and `frame`'s control section to `out`; returns the bytes written.
   size_t EncodeHead(const OutgoingFrame& frame, const FrameHeader& header, size_t control_size,
                     char* out);
-  // Sends one packet of a frame, after any control frames still queued.
+  // Sends one packet of a frame, after any control frames still queued, and with
+  // descriptors after a DESCRIPTORS_NEXT of its own.
   absl::Status SendFramePacket(absl::Span<const iovec> data, absl::Span<const int> fds,
                                absl::Time deadline);
   // Sends one packet, waiting for room until `deadline` and reading meanwhile if no
@@ -387,6 +388,11 @@ class Connection {
   bool watching_after_work_ = false;
   bool poll_after_work_ = false;
   uint32_t reads_after_work_ = 0;
+  // Packets with descriptors the peer announced (DESCRIPTORS_NEXT) and has not sent
+  // yet. While there are none, packets are received without room for descriptors
+  // (ControlRoom::kNone), the cheaper call. Frames of different calls interleave, so
+  // a packet without descriptors does not use an announcement up.
+  uint64_t announced_descriptor_packets_ = 0;
   bool peer_reset_seen_ = false;                   // recvmsg reported the peer's ECONNRESET once
   std::atomic<int64_t> peer_max_message_size_{0};  // 0 until the peer's hello
 

@@ -185,6 +185,17 @@ absl::Status Connection::SendFramePacket(absl::Span<const iovec> data, absl::Spa
                                          absl::Time deadline) {
   // Control frames that waited for room go first, if there are any.
   if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
+  if (!fds.empty()) {
+    // The peer receives without room for descriptors unless told to make some. Should
+    // the packet itself then fail to go, the peer only reads with room for longer.
+    char notice[kFrameHeaderSize];
+    FrameHeader header;
+    header.type = FrameType::kDescriptorsNext;
+    EncodeFrameHeader(header, notice);
+    iovec notice_data{notice, sizeof(notice)};
+    absl::Status status = SendPacketWaiting({&notice_data, 1}, {}, false, deadline);
+    if (!status.ok()) return status;
+  }
   return SendPacketWaiting(data, fds, false, deadline);
 }
 

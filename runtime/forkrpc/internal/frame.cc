@@ -41,7 +41,8 @@ uint8_t AllowedFlags(FrameType type) {
 
 // Whether frames of `type` belong to a call (nonzero id) or to the connection (id 0).
 bool IsConnectionFrame(FrameType type) {
-  return type == FrameType::kHello || type == FrameType::kGoodbye;
+  return type == FrameType::kHello || type == FrameType::kGoodbye ||
+         type == FrameType::kDescriptorsNext;
 }
 
 }  // namespace
@@ -59,7 +60,7 @@ void EncodeFrameHeader(const FrameHeader& header, char* out) {
   Store32(out + kMessageLengthOffset, header.message_length);
 }
 
-std::string FrameTypeName(FrameType type) {
+absl::string_view FrameTypeName(FrameType type) {
   switch (type) {
     case FrameType::kHello:
       return "HELLO";
@@ -79,8 +80,10 @@ std::string FrameTypeName(FrameType type) {
       return "GOODBYE";
     case FrameType::kChunk:
       return "CHUNK";
+    case FrameType::kDescriptorsNext:
+      return "DESCRIPTORS_NEXT";
   }
-  return absl::StrCat("type ", static_cast<int>(type));
+  return "UNKNOWN";
 }
 
 FrameHeader ReadFrameHeader(const char* p) {
@@ -107,7 +110,7 @@ absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, std::optional<size_t
   Frame frame;
   frame.header = ReadFrameHeader(p);
   FrameHeader& header = frame.header;
-  std::string name = FrameTypeName(header.type);
+  absl::string_view name = FrameTypeName(header.type);
 
   uint8_t unexpected = header.flags & ~AllowedFlags(header.type);
   if (unexpected != 0) {
@@ -121,6 +124,13 @@ absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, std::optional<size_t
   if (fds_received.has_value() && header.fd_count != *fds_received) {
     return ProtocolError(absl::StrCat(name, " frame announces ", header.fd_count,
                                       " descriptors but ", *fds_received, " arrived"));
+  }
+  if (header.type == FrameType::kDescriptorsNext &&
+      (header.fd_count != 0 || header.control_length != 0 || header.message_length != 0)) {
+    return ProtocolError(absl::StrCat(name, " frame carries ", header.fd_count,
+                                      " descriptors, ", header.control_length,
+                                      " control bytes and a message length of ",
+                                      header.message_length, "; it must be empty"));
   }
   frame.has_message = header.type == FrameType::kMessage || header.type == FrameType::kChunk ||
                       header.has(kFlagHasMessage);

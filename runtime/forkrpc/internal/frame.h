@@ -45,8 +45,8 @@ struct Frame {
 // Writes `header` into the first kFrameHeaderSize bytes of `out`.
 void EncodeFrameHeader(const FrameHeader& header, char* out);
 
-// A human-readable frame type ("CALL_START"), or "type 77" for an unknown one.
-std::string FrameTypeName(FrameType type);
+// A human-readable frame type ("CALL_START"), or "UNKNOWN" for a value that is none.
+absl::string_view FrameTypeName(FrameType type);
 
 // INTERNAL "protocol error: <what>": the peer broke the protocol. Every such status
 // closes the connection.

@@ -10,7 +10,7 @@
 namespace forkrpc::internal {
 
 // Bumped on any change a peer of the previous version would misread.
-inline constexpr uint32_t kProtocolVersion = 1;
+inline constexpr uint32_t kProtocolVersion = 2;
 
 // The fixed header that starts every packet, all fields little-endian:
 //   type (1) + flags (1) + fd count (2) + call id (4) + control length (4) +
@@ -33,8 +33,11 @@ enum class FrameType : uint8_t {
   kCredit = 7,     // control: wire.Credit
   kGoodbye = 8,    // control: wire.Goodbye; call id 0
   kChunk = 9,      // part of a chunked message; the first's control: wire.ChunkStart
+  // The sender's next packet that carries descriptors follows; empty, call id 0. The
+  // receiver reads with room for descriptors only while such packets are announced.
+  kDescriptorsNext = 10,
 };
-inline constexpr uint8_t kLastFrameType = static_cast<uint8_t>(FrameType::kChunk);
+inline constexpr uint8_t kLastFrameType = static_cast<uint8_t>(FrameType::kDescriptorsNext);
 
 // Flag bits.
 // The sender sends no more messages on this call after this frame's (CALL_START,

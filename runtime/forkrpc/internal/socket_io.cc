@@ -96,9 +96,27 @@ absl::StatusOr<IoProgress> SendPacket(int socket, absl::Span<const iovec> data,
 }
 
 absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<char> buffer,
-                                         ReceivedPacket* packet, ReceiveMode mode) {
-  iovec vector{buffer.data(), buffer.size()};
-  return ReceivePacket(socket, absl::MakeConstSpan(&vector, 1), packet, mode);
+                                         ReceivedPacket* packet, ReceiveMode mode,
+                                         ControlRoom room) {
+  if (room == ControlRoom::kMake) {
+    iovec vector{buffer.data(), buffer.size()};
+    return ReceivePacket(socket, absl::MakeConstSpan(&vector, 1), packet, mode);
+  }
+  packet->fds.clear();
+  packet->credentials.reset();
+  packet->control_truncated = false;
+  packet->had_control_room = false;
+  for (;;) {
+    int flags = MSG_TRUNC | (mode == ReceiveMode::kDontWait ? MSG_DONTWAIT : 0);
+    ssize_t received = ::recv(socket, buffer.data(), buffer.size(), flags);
+    if (received >= 0) {
+      packet->size = static_cast<size_t>(received);
+      return IoProgress::kDone;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return IoProgress::kWouldBlock;
+    return ErrnoStatus("recv", errno);
+  }
 }
 
 absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<const iovec> buffers,
@@ -111,6 +129,7 @@ absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<const iovec> buf
   message.msg_controllen = sizeof(control);
   packet->fds.clear();
   packet->credentials.reset();
+  packet->had_control_room = true;
   for (;;) {
     int flags = MSG_TRUNC | MSG_CMSG_CLOEXEC | (mode == ReceiveMode::kDontWait ? MSG_DONTWAIT : 0);
     ssize_t received = ::recvmsg(socket, &message, flags);

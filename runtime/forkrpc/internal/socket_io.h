@@ -46,6 +46,9 @@ struct ReceivedPacket {
   bool control_truncated = false;
   // The sender's credentials, when the socket has SO_PASSCRED set.
   std::optional<ucred> credentials;
+  // The receive had room for descriptors and credentials. Without it, the kernel
+  // closed whatever came attached, and `fds` is empty whatever the sender attached.
+  bool had_control_room = true;
 };
 
 // How a receive treats an empty socket.
@@ -54,10 +57,19 @@ enum class ReceiveMode {
   kWait,      // waits, until the socket's SO_RCVTIMEO passes (then kWouldBlock)
 };
 
+// Whether a receive makes room for what may come attached to a packet. Without room it
+// is a plain recv(), which costs the kernel less than recvmsg(): no msghdr or iovec to
+// copy in and out.
+enum class ControlRoom {
+  kNone,
+  kMake,
+};
+
 // Receives one packet into `buffer`.
 absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<char> buffer,
                                          ReceivedPacket* packet,
-                                         ReceiveMode mode = ReceiveMode::kDontWait);
+                                         ReceiveMode mode = ReceiveMode::kDontWait,
+                                         ControlRoom room = ControlRoom::kMake);
 // The same, scattering the packet over `buffers` in order.
 absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<const iovec> buffers,
                                          ReceivedPacket* packet,
