@@ -64,6 +64,7 @@ absl::Status DecodeMetadata(const WireMetadata& in, Metadata* out) {
 }
 
 void EncodeStatus(const absl::Status& status, wire::CallStatus* out) {
+  if (status.ok()) return;  // every field's default; OK carries no message or payloads
   out->set_code(static_cast<int32_t>(status.code()));
   out->set_message(std::string(status.message()));
   status.ForEachPayload([out](absl::string_view type_url, const absl::Cord& payload) {

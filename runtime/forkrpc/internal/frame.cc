@@ -110,24 +110,25 @@ absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, std::optional<size_t
   Frame frame;
   frame.header = ReadFrameHeader(p);
   FrameHeader& header = frame.header;
-  absl::string_view name = FrameTypeName(header.type);
+  // Named only for an error: the common path spends nothing on it.
+  auto name = [&header] { return FrameTypeName(header.type); };
 
   uint8_t unexpected = header.flags & ~AllowedFlags(header.type);
   if (unexpected != 0) {
-    return ProtocolError(absl::StrCat(name, " frame has flags 0x", absl::Hex(header.flags),
+    return ProtocolError(absl::StrCat(name(), " frame has flags 0x", absl::Hex(header.flags),
                                       ", not allowed: 0x", absl::Hex(unexpected)));
   }
   if (IsConnectionFrame(header.type) != (header.call_id == 0)) {
-    return ProtocolError(absl::StrCat(name, " frame has call id ", header.call_id,
+    return ProtocolError(absl::StrCat(name(), " frame has call id ", header.call_id,
                                       IsConnectionFrame(header.type) ? ", expected 0" : ""));
   }
   if (fds_received.has_value() && header.fd_count != *fds_received) {
-    return ProtocolError(absl::StrCat(name, " frame announces ", header.fd_count,
+    return ProtocolError(absl::StrCat(name(), " frame announces ", header.fd_count,
                                       " descriptors but ", *fds_received, " arrived"));
   }
   if (header.type == FrameType::kDescriptorsNext &&
       (header.fd_count != 0 || header.control_length != 0 || header.message_length != 0)) {
-    return ProtocolError(absl::StrCat(name, " frame carries ", header.fd_count,
+    return ProtocolError(absl::StrCat(name(), " frame carries ", header.fd_count,
                                       " descriptors, ", header.control_length,
                                       " control bytes and a message length of ",
                                       header.message_length, "; it must be empty"));
@@ -136,27 +137,27 @@ absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, std::optional<size_t
                       header.has(kFlagHasMessage);
   if (!frame.has_message) {
     if (header.message_length != 0) {
-      return ProtocolError(absl::StrCat(name, " frame without a message has message length ",
+      return ProtocolError(absl::StrCat(name(), " frame without a message has message length ",
                                         header.message_length));
     }
     if (header.has(kFlagOutOfLine) || header.has(kFlagChunked)) {
-      return ProtocolError(absl::StrCat(name, " frame without a message is marked ",
+      return ProtocolError(absl::StrCat(name(), " frame without a message is marked ",
                                         header.has(kFlagOutOfLine) ? "out of line" : "chunked"));
     }
   }
   bool out_of_line = header.has(kFlagOutOfLine);
   if (out_of_line && header.fd_count == 0) {
-    return ProtocolError(absl::StrCat(name, " frame is out of line but carries no memfd"));
+    return ProtocolError(absl::StrCat(name(), " frame is out of line but carries no memfd"));
   }
   if (out_of_line && header.has(kFlagChunked)) {
-    return ProtocolError(absl::StrCat(name, " frame is both out of line and chunked"));
+    return ProtocolError(absl::StrCat(name(), " frame is both out of line and chunked"));
   }
   // 64-bit sums: two 32-bit lengths must not wrap into a match.
   bool elsewhere = out_of_line || header.has(kFlagChunked);
   uint64_t in_line_message = elsewhere ? 0 : header.message_length;
   uint64_t expected = uint64_t{kFrameHeaderSize} + header.control_length + in_line_message;
   if (expected != packet.size()) {
-    return ProtocolError(absl::StrCat(name, " frame declares ", expected, " bytes (control ",
+    return ProtocolError(absl::StrCat(name(), " frame declares ", expected, " bytes (control ",
                                       header.control_length, ", message ", in_line_message,
                                       ") but the packet holds ", packet.size()));
   }

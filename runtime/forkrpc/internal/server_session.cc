@@ -204,7 +204,8 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
   // Parsed into this thread's own CallStart, whose strings keep their memory from call
   // to call.
   thread_local wire::CallStart start;
-  if (!start.ParseFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
+  // Proto3 has no required fields, so the partial parse checks all there is to check.
+  if (!start.ParsePartialFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
     return ProtocolError("CALL_START control section does not parse");
   }
   if (start.timeout_nanos() < 0) {
@@ -348,7 +349,7 @@ void ServerSession::Answer(ServerCall& call, absl::Status status,
   frame.fds = raw;
   absl::Status sent = connection_->Send(frame, context.deadline());
   fds.clear();
-  if (sent.code() == absl::StatusCode::kResourceExhausted) {
+  if (!sent.ok() && sent.code() == absl::StatusCode::kResourceExhausted) {
     // The response could not be sent; the client learns why instead.
     wire::CallStatus refusal;
     EncodeStatus(absl::ResourceExhaustedError(

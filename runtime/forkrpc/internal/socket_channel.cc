@@ -179,6 +179,7 @@ absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& conte
   absl::Status status = connection_->Send(frame, call.deadline);
   // Sent or not, the descriptors were the call's to give away.
   fds.clear();
+  if (status.ok()) return status;
   if (status.code() == absl::StatusCode::kDeadlineExceeded) return DeadlinePassed(call.method);
   if (status.code() == absl::StatusCode::kResourceExhausted) {
     return Annotate(status, absl::StrCat("request of ", call.method.full_name));
@@ -311,8 +312,9 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::FindCall(const Frame&
 }
 
 absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> fds) {
+  // Proto3 has no required fields, so the partial parse checks all there is to check.
   wire::CallStatus proto;
-  if (!proto.ParseFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
+  if (!proto.ParsePartialFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
     return ProtocolError("STATUS control section does not parse");
   }
   absl::Status status = DecodeStatus(proto);
