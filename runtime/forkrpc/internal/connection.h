@@ -253,6 +253,12 @@ class Connection {
 
   // The peer's credentials from its hello; zeros until it arrived.
   PeerCredentials peer_credentials() const ABSL_LOCKS_EXCLUDED(mu_);
+  // The same, for a frame handler called by the reader after the hello: the reader role
+  // passes from thread to thread through mu_, so the hello's writes are visible to it
+  // without taking the lock again.
+  const PeerCredentials& peer_credentials_for_reader() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return peer_credentials_;
+  }
   SocketType socket_type() const { return socket_type_; }
   const std::string& peer_name() const { return options_.peer_name; }
 
@@ -404,7 +410,8 @@ class Connection {
   // asks (handover_requested_).
   bool reader_is_idle_watcher_ ABSL_GUARDED_BY(mu_) = false;
   bool handover_requested_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Time unwatched_since_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // When the socket was last left unwatched, on the monotonic clock; 0: long ago.
+  int64_t unwatched_since_nanos_ ABSL_GUARDED_BY(mu_) = 0;
   std::optional<HelloInfo> peer_hello_ ABSL_GUARDED_BY(mu_);
   PeerCredentials peer_credentials_ ABSL_GUARDED_BY(mu_);
   absl::Status failure_ ABSL_GUARDED_BY(mu_);

@@ -72,10 +72,13 @@ absl::Status ServerSession::Run(absl::Duration handler_grace) {
 void ServerSession::PoolThread() {
   Connection::IdleWait idle(*connection_);
   bool after_watchdog = false;
+  bool ran_work = false;  // the last turn ran a call, and still counts as busy
   for (;;) {
     Work work;
     {
       absl::MutexLock lock(&connection_->mu());
+      if (ran_work) --busy_threads_;  // in the section that looks for more work anyway
+      ran_work = false;
       if (!work_queue_.empty()) {
         work = std::move(work_queue_.front());
         work_queue_.erase(work_queue_.begin());
@@ -100,8 +103,7 @@ void ServerSession::PoolThread() {
       EnsureReader();
     }
     work();
-    absl::MutexLock lock(&connection_->mu());
-    --busy_threads_;
+    ran_work = true;
   }
 }
 
@@ -202,11 +204,18 @@ absl::StatusOr<std::shared_ptr<ServerCall>> ServerSession::FindCall(const Frame&
 absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd> fds, Work* work) {
   uint32_t id = frame.header.call_id;
   // Parsed into this thread's own CallStart, whose strings keep their memory from call
-  // to call.
+  // to call. A client calling one method without metadata or deadline sends the same
+  // bytes every time: those of the last parse are kept, and equal bytes parse equally.
   thread_local wire::CallStart start;
-  // Proto3 has no required fields, so the partial parse checks all there is to check.
-  if (!start.ParsePartialFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
-    return ProtocolError("CALL_START control section does not parse");
+  thread_local std::string start_bytes;
+  if (frame.control != start_bytes) {
+    start_bytes.clear();
+    // Proto3 has no required fields, so the partial parse checks all there is to check.
+    if (!start.ParsePartialFromArray(frame.control.data(),
+                                     static_cast<int>(frame.control.size()))) {
+      return ProtocolError("CALL_START control section does not parse");
+    }
+    start_bytes.assign(frame.control.data(), frame.control.size());
   }
   if (start.timeout_nanos() < 0) {
     return ProtocolError(absl::StrCat("CALL_START with negative timeout ", start.timeout_nanos()));
@@ -214,26 +223,11 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
   Metadata metadata;
   absl::Status status = DecodeMetadata(start.metadata(), &metadata);
   if (!status.ok()) return status;
-  bool shutting_down;
-  {
-    absl::MutexLock lock(&connection_->mu());
-    if (!calls_.Admit(id)) {
-      return ProtocolError(absl::StrCat("CALL_START reuses call id ", id, ", still in flight"));
-    }
-    shutting_down = shutting_down_;
-  }
   auto route = routes_.find(start.method());
-  if (route == routes_.end()) {
-    Refuse(id, NoRoute(start.method(), routes_));
-    return absl::OkStatus();
-  }
-  if (shutting_down) {
-    Refuse(id, absl::UnavailableError("server is shutting down"));
-    return absl::OkStatus();
-  }
+  if (route == routes_.end()) return AdmitAndRefuse(id, NoRoute(start.method(), routes_));
   if (!frame.refused.ok()) {
-    Refuse(id, Annotate(frame.refused, absl::StrCat("request of ", start.method())));
-    return absl::OkStatus();
+    return AdmitAndRefuse(id,
+                          Annotate(frame.refused, absl::StrCat("request of ", start.method())));
   }
   const MethodHandler& handler = *route->second.handler;
   RpcKind kind = handler.method().kind;
@@ -246,7 +240,7 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
                             ? absl::Now() + absl::Nanoseconds(start.timeout_nanos())
                             : absl::InfiniteFuture();
   std::unique_ptr<ServerContext> context = ServerContextAccess::Make(
-      handler.method().full_name, deadline, std::move(metadata), connection_->peer_credentials(),
+      handler.method().full_name, deadline, std::move(metadata), connection_->peer_credentials_for_reader(),
       single_request ? std::move(fds) : std::vector<UniqueFd>());
   auto call = std::make_shared<ServerCall>(id, handler, *route->second.service, *this, *connection_,
                                            std::move(context));
@@ -254,17 +248,26 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
     std::unique_ptr<google::protobuf::MessageLite> request =
         TakeMessage(handler, MessageRole::kRequest);
     if (!request->ParseFromArray(frame.message.data(), static_cast<int>(frame.message.size()))) {
-      Refuse(id,
-             absl::InternalError(absl::StrCat("request of ", start.method(), " does not parse")));
-      return absl::OkStatus();
+      return AdmitAndRefuse(
+          id, absl::InternalError(absl::StrCat("request of ", start.method(), " does not parse")));
     }
     call->set_request(std::move(request));
     call->inbound_closed = true;  // not shared yet: no lock needed
   }
+  bool shutting_down;
   {
+    // Admitted in the critical section that inserts the call: one lock per call start.
     absl::MutexLock lock(&connection_->mu());
-    calls_.Insert(call);
-    ++running_calls_;
+    if (!calls_.Admit(id)) return ReusedId(id);
+    shutting_down = shutting_down_;
+    if (!shutting_down) {
+      calls_.Insert(call);
+      ++running_calls_;
+    }
+  }
+  if (shutting_down) {
+    Refuse(id, absl::UnavailableError("server is shutting down"));
+    return absl::OkStatus();
   }
   if (!single_request && frame.has_message) {
     status = connection_->DeliverMessage(*call, frame, std::move(fds));
@@ -275,6 +278,19 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
   }
   *work = [call] { call->Run(); };
   return absl::OkStatus();
+}
+
+absl::Status ServerSession::AdmitAndRefuse(uint32_t id, const absl::Status& status) {
+  {
+    absl::MutexLock lock(&connection_->mu());
+    if (!calls_.Admit(id)) return ReusedId(id);
+  }
+  Refuse(id, status);
+  return absl::OkStatus();
+}
+
+absl::Status ServerSession::ReusedId(uint32_t id) {
+  return ProtocolError(absl::StrCat("CALL_START reuses call id ", id, ", still in flight"));
 }
 
 void ServerSession::Refuse(uint32_t id, const absl::Status& status) {
@@ -322,6 +338,13 @@ void ServerSession::FinishCall(ServerCall& call, absl::Status status,
 void ServerSession::Answer(ServerCall& call, absl::Status status,
                            const google::protobuf::MessageLite* response) {
   ServerContext& context = call.context();
+  std::vector<UniqueFd>& fds = ServerContextAccess::response_fds(context);
+  if (status.ok() && fds.empty() && ServerContextAccess::trailing_metadata(context).empty() &&
+      (call.headers_sent() || ServerContextAccess::initial_metadata(context).empty())) {
+    // An OK status with no metadata is an empty control section: nothing to encode.
+    AnswerPlainly(call, response);
+    return;
+  }
   wire::CallStatus proto;
   absl::Status metadata = absl::OkStatus();
   if (!call.headers_sent()) {
@@ -338,7 +361,6 @@ void ServerSession::Answer(ServerCall& call, absl::Status status,
   }
   EncodeStatus(status, &proto);
   // A failed call's descriptors stay here, and close with the context.
-  std::vector<UniqueFd>& fds = ServerContextAccess::response_fds(context);
   std::vector<int> raw;
   if (status.ok()) raw = FdNumbers(fds);
   OutgoingFrame frame;
@@ -359,6 +381,21 @@ void ServerSession::Answer(ServerCall& call, absl::Status status,
     frame.message = nullptr;
     frame.fds = {};
     connection_->Send(frame, context.deadline()).IgnoreError();
+  }
+}
+
+void ServerSession::AnswerPlainly(ServerCall& call, const google::protobuf::MessageLite* response) {
+  const ServerContext& context = call.context();
+  OutgoingFrame frame;
+  frame.type = FrameType::kStatus;
+  frame.call_id = call.id();
+  frame.message = response;
+  absl::Status sent = connection_->Send(frame, context.deadline());
+  if (!sent.ok() && sent.code() == absl::StatusCode::kResourceExhausted) {
+    // The response could not be sent; the client learns why instead.
+    Answer(call, absl::ResourceExhaustedError(
+                     absl::StrCat("response of ", context.method(), ": ", sent.message())),
+           nullptr);
   }
 }
 

@@ -69,8 +69,14 @@ class ServerSession final : public Connection::Handler {
   absl::Status OnCallStart(const Frame& frame, std::vector<UniqueFd> fds, Work* work);
   // Answers call `id` with `status` at once, from the reading thread.
   void Refuse(uint32_t id, const absl::Status& status);
+  // Admits call `id` (see CallTable::Admit), then refuses it with `status`; a protocol
+  // error when the id is in use.
+  absl::Status AdmitAndRefuse(uint32_t id, const absl::Status& status);
+  static absl::Status ReusedId(uint32_t id);
   // Sends the STATUS frame that ends `call`, with `response` when `status` is OK.
   void Answer(ServerCall& call, absl::Status status, const google::protobuf::MessageLite* response);
+  // Answer for an OK status with no metadata and no descriptors: no control section.
+  void AnswerPlainly(ServerCall& call, const google::protobuf::MessageLite* response);
   // The call `frame` is for, or null when it ended already; an error for an unused id.
   absl::StatusOr<std::shared_ptr<ServerCall>> FindCall(const Frame& frame)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());

@@ -23,11 +23,13 @@ absl::Status DeadlinePassed(const RpcMethod& method) {
 // leaves without touching it again.
 thread_local bool t_pump_channel_destroyed = false;
 
-// This thread's CallStart, cleared: its strings keep their memory from call to call,
-// so starting a call allocates none. Filled and sent before the thread starts another.
+// This thread's CallStart, with the last call's method name left in place: its strings
+// keep their memory from call to call, so starting a call allocates none. Filled and
+// sent before the thread starts another.
 wire::CallStart& ReusableCallStart() {
   thread_local wire::CallStart start;
-  start.Clear();
+  start.clear_timeout_nanos();
+  start.clear_metadata();
   return start;
 }
 
@@ -118,7 +120,8 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
         "call ", method.full_name, ": descriptors attached to the context of a ",
         RpcKindName(method.kind), " call have no request to ride on; pass them to Write"));
   }
-  start->set_method(method.full_name);
+  // This thread's CallStart usually names the method already (one method called in a loop).
+  if (start->method() != method.full_name) start->set_method(method.full_name);
   if (deadline != absl::InfiniteFuture()) {
     start->set_timeout_nanos(
         std::max<int64_t>(1, absl::ToInt64Nanoseconds(deadline - absl::Now())));
@@ -312,16 +315,22 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::FindCall(const Frame&
 }
 
 absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> fds) {
-  // Proto3 has no required fields, so the partial parse checks all there is to check.
-  wire::CallStatus proto;
-  if (!proto.ParsePartialFromArray(frame.control.data(), static_cast<int>(frame.control.size()))) {
-    return ProtocolError("STATUS control section does not parse");
-  }
-  absl::Status status = DecodeStatus(proto);
+  absl::Status status;
   Metadata initial, trailing;
-  absl::Status metadata = DecodeMetadata(proto.initial_metadata(), &initial);
-  if (metadata.ok()) metadata = DecodeMetadata(proto.trailing_metadata(), &trailing);
-  if (!metadata.ok()) return metadata;
+  // An empty control section is an OK status without metadata, the usual answer: it
+  // needs no parsing.
+  if (!frame.control.empty()) {
+    // Proto3 has no required fields, so the partial parse checks all there is to check.
+    wire::CallStatus proto;
+    if (!proto.ParsePartialFromArray(frame.control.data(),
+                                     static_cast<int>(frame.control.size()))) {
+      return ProtocolError("STATUS control section does not parse");
+    }
+    status = DecodeStatus(proto);
+    absl::Status metadata = DecodeMetadata(proto.initial_metadata(), &initial);
+    if (metadata.ok()) metadata = DecodeMetadata(proto.trailing_metadata(), &trailing);
+    if (!metadata.ok()) return metadata;
+  }
 
   std::shared_ptr<ClientCall> call;
   MessageTarget target;

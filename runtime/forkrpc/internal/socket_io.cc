@@ -44,6 +44,7 @@ void CollectControl(msghdr* message, ReceivedPacket* packet) {
 
 std::vector<int> FdNumbers(const std::vector<UniqueFd>& fds) {
   std::vector<int> numbers;
+  if (fds.empty()) return numbers;
   numbers.reserve(fds.size());
   for (const UniqueFd& fd : fds) numbers.push_back(fd.get());
   return numbers;
