@@ -2,6 +2,7 @@
 // fails at once with UNAVAILABLE naming the helper, its pid and how it ended, over
 // both socket types (SOCK_DGRAM has no end-of-file: the pidfd tells).
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -126,6 +127,48 @@ TEST_P(HelperDeathTest, KilledWhileIdle) {
                               HasSubstr(absl::StrCat("pid ", child_->pid()))));
   // Later calls fail the same way, at once.
   EXPECT_THAT(stub_->Echo(request), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+// The CPU time this process has used, user and system.
+absl::Duration ProcessCpuTime() {
+  timespec used;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used);
+  return absl::DurationFromTimespec(used);
+}
+
+// A channel that made an async call has a thread running its completions. Once the
+// connection has failed there is nothing left for it to read, and it must sleep rather
+// than find that out again and again.
+TEST_P(HelperDeathTest, AsyncCompletionThreadSleepsOnceTheHelperIsGone) {
+  Request request;
+  Reply reply;
+  ClientContext context;
+  absl::Notification answered;
+  absl::Status async_status;
+  stub_->Echo(context, request, &reply, [&](absl::Status status) {
+    async_status = std::move(status);
+    answered.Notify();
+  });
+  answered.WaitForNotification();
+  ASSERT_THAT(async_status, IsOk());
+  ASSERT_THAT(child_->Kill(SIGKILL), IsOk());
+  EXPECT_THAT(stub_->Echo(request).status(), KilledBy("SIGKILL"));  // the channel failed
+
+  // Idle, the process uses next to no CPU; a thread spinning uses all of one.
+  constexpr absl::Duration kIdle = absl::Milliseconds(300);
+  absl::Duration cpu_before = ProcessCpuTime();
+  absl::SleepFor(kIdle);
+  EXPECT_LT(ProcessCpuTime() - cpu_before, kIdle / 3);
+
+  // Async calls made now still complete, with the failure.
+  ClientContext later;
+  absl::Notification failed;
+  stub_->Echo(later, request, &reply, [&](absl::Status status) {
+    async_status = std::move(status);
+    failed.Notify();
+  });
+  failed.WaitForNotification();
+  EXPECT_THAT(async_status, KilledBy("SIGKILL"));
 }
 
 TEST_P(HelperDeathTest, EveryPendingCallFailsAtOnce) {

@@ -472,8 +472,14 @@ void SocketChannel::PumpLoop() {
     };
     // Never blocked in a receive: completions queued by other threads (TryCancel) and
     // earlier deadlines must reach it at once.
-    connection_->Await(has_work, deadline, wants_to_read, /*reply_pending=*/false,
-                       /*may_block=*/false);
+    Connection::AwaitResult result = connection_->Await(
+        has_work, deadline, wants_to_read, /*reply_pending=*/false, /*may_block=*/false);
+    if (result == Connection::AwaitResult::kFailed) {
+      // Nothing more comes from the socket, and Await says so at once each time: sleep
+      // until a call failing at its start queues a completion, or the channel stops.
+      absl::MutexLock lock(&connection_->mu());
+      connection_->mu().AwaitWithDeadline(absl::Condition(&has_work), deadline);
+    }
 
     std::vector<Completion> ready;
     std::vector<uint32_t> expired;
