@@ -83,7 +83,7 @@ SocketChannel::~SocketChannel() {
       absl::MutexLock lock(&connection_->mu());
       rest.swap(completions_);
     }
-    RunCompletions(std::move(rest));
+    RunCompletions(rest);
   } else if (pump_.joinable()) {
     pump_.join();
   }
@@ -144,7 +144,7 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
         ++async_pending_;
         if (deadline != absl::InfiniteFuture()) {
           async_deadlines_.emplace(deadline, call);
-          if (deadline < pump_deadline_) pump_recheck_ = true;
+          if (deadline < pump_deadline_) pump_recheck_.store(true, std::memory_order_relaxed);
         }
       }
       calls_.Insert(call);
@@ -270,13 +270,8 @@ void SocketChannel::CallAsync(const RpcMethod& method, ClientContext& context,
   }
   absl::Status sent = SendCallStart(**call, context, start, &request, /*end_of_stream=*/true);
   if (!sent.ok()) EndLocally(**call, sent, /*tell_server=*/false);
-  bool recheck;
-  {
-    absl::MutexLock lock(&connection_->mu());
-    recheck = pump_recheck_;
-  }
   // The pump sleeps until the earliest deadline it knew of; an earlier one wakes it.
-  if (recheck) connection_->WakeReader();
+  if (pump_recheck_.load(std::memory_order_relaxed)) connection_->WakeReader();
 }
 
 std::unique_ptr<GenericClientStream> SocketChannel::StartStream(
@@ -450,22 +445,25 @@ void SocketChannel::Schedule(Work work) {
 // --- the pump: async completions and deadlines ----------------------------------------
 
 void SocketChannel::StartPumpIfNeeded() {
+  if (pump_launched_.load(std::memory_order_acquire)) return;
   absl::MutexLock lock(&connection_->mu());
   if (pump_started_) return;
   pump_started_ = true;
   pump_ = std::thread([this] { PumpLoop(); });
+  pump_launched_.store(true, std::memory_order_release);
 }
 
 void SocketChannel::PumpLoop() {
+  // Kept from turn to turn: it and completions_ trade buffers that keep their capacity.
+  std::vector<Completion> ready;
+  absl::Time deadline;
+  {
+    absl::MutexLock lock(&connection_->mu());
+    deadline = pump_deadline_ = NextAsyncDeadline();
+  }
   for (;;) {
-    absl::Time deadline;
-    {
-      absl::MutexLock lock(&connection_->mu());
-      pump_recheck_ = false;
-      deadline = pump_deadline_ = NextAsyncDeadline();
-    }
     auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
-      return !completions_.empty() || stopping_ || pump_recheck_;
+      return !completions_.empty() || stopping_ || pump_recheck_.load(std::memory_order_relaxed);
     };
     auto wants_to_read = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
       return async_pending_ > 0;
@@ -481,7 +479,6 @@ void SocketChannel::PumpLoop() {
       connection_->mu().AwaitWithDeadline(absl::Condition(&has_work), deadline);
     }
 
-    std::vector<Completion> ready;
     std::vector<uint32_t> expired;
     bool stop;
     {
@@ -489,9 +486,14 @@ void SocketChannel::PumpLoop() {
       expired = ExpireAsyncCalls();
       ready.swap(completions_);
       stop = stopping_;
+      // The next turn's deadline, fixed before the completions run: a call they start
+      // that is due earlier sets pump_recheck_ against it.
+      pump_recheck_.store(false, std::memory_order_relaxed);
+      deadline = pump_deadline_ = NextAsyncDeadline();
     }
     for (uint32_t id : expired) connection_->SendControl(FrameType::kCancel, id);
-    RunCompletions(std::move(ready));
+    RunCompletions(ready);
+    ready.clear();
     if (t_pump_channel_destroyed || stop) return;
   }
 }
@@ -515,7 +517,7 @@ absl::Time SocketChannel::NextAsyncDeadline() const {
   return async_deadlines_.empty() ? absl::InfiniteFuture() : async_deadlines_.begin()->first;
 }
 
-void SocketChannel::RunCompletions(std::vector<Completion> completions) {
+void SocketChannel::RunCompletions(std::vector<Completion>& completions) {
   for (Completion& completion : completions) {
     absl::Status status =
         completion.call != nullptr ? completion.call->status : completion.unstarted_status;

@@ -8,6 +8,7 @@
 #define FORKRPC_INTERNAL_SOCKET_CHANNEL_H_
 
 #include <map>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,7 +110,7 @@ class SocketChannel final : public Channel,
   std::vector<uint32_t> ExpireAsyncCalls() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
   absl::Time NextAsyncDeadline() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
   // Runs `completions` on the calling thread, without the lock.
-  void RunCompletions(std::vector<Completion> completions);
+  void RunCompletions(std::vector<Completion>& completions);
 
   const std::unique_ptr<Connection> connection_;
   const ChannelOptions options_;
@@ -124,9 +125,13 @@ class SocketChannel final : public Channel,
       ABSL_GUARDED_BY(connection_->mu());
   // The deadline the pump sleeps until; an async call due earlier wakes it.
   absl::Time pump_deadline_ ABSL_GUARDED_BY(connection_->mu()) = absl::InfiniteFuture();
-  bool pump_recheck_ ABSL_GUARDED_BY(connection_->mu()) = false;
+  // Set, under the lock, by a call due before pump_deadline_; read by its starter
+  // without it.
+  std::atomic<bool> pump_recheck_{false};
   bool stopping_ ABSL_GUARDED_BY(connection_->mu()) = false;
   bool pump_started_ ABSL_GUARDED_BY(connection_->mu()) = false;
+  // pump_started_, readable without the lock: async calls after the first skip it.
+  std::atomic<bool> pump_launched_{false};
   std::thread pump_;
 };
 
