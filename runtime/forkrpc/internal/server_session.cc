@@ -203,19 +203,18 @@ absl::StatusOr<std::shared_ptr<ServerCall>> ServerSession::FindCall(const Frame&
 
 absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd> fds, Work* work) {
   uint32_t id = frame.header.call_id;
-  // Parsed into this thread's own CallStart, whose strings keep their memory from call
-  // to call. A client calling one method without metadata or deadline sends the same
-  // bytes every time: those of the last parse are kept, and equal bytes parse equally.
-  thread_local wire::CallStart start;
-  thread_local std::string start_bytes;
-  if (frame.control != start_bytes) {
-    start_bytes.clear();
+  const wire::CallStart& start = last_start_;
+  if (frame.control != last_start_bytes_) {
+    last_start_bytes_.clear();
+    last_route_ = nullptr;
     // Proto3 has no required fields, so the partial parse checks all there is to check.
-    if (!start.ParsePartialFromArray(frame.control.data(),
-                                     static_cast<int>(frame.control.size()))) {
+    if (!last_start_.ParsePartialFromArray(frame.control.data(),
+                                           static_cast<int>(frame.control.size()))) {
       return ProtocolError("CALL_START control section does not parse");
     }
-    start_bytes.assign(frame.control.data(), frame.control.size());
+    last_start_bytes_.assign(frame.control.data(), frame.control.size());
+    auto found = routes_.find(start.method());
+    if (found != routes_.end()) last_route_ = &found->second;
   }
   if (start.timeout_nanos() < 0) {
     return ProtocolError(absl::StrCat("CALL_START with negative timeout ", start.timeout_nanos()));
@@ -223,13 +222,13 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
   Metadata metadata;
   absl::Status status = DecodeMetadata(start.metadata(), &metadata);
   if (!status.ok()) return status;
-  auto route = routes_.find(start.method());
-  if (route == routes_.end()) return AdmitAndRefuse(id, NoRoute(start.method(), routes_));
+  const Route* route = last_route_;
+  if (route == nullptr) return AdmitAndRefuse(id, NoRoute(start.method(), routes_));
   if (!frame.refused.ok()) {
     return AdmitAndRefuse(id,
                           Annotate(frame.refused, absl::StrCat("request of ", start.method())));
   }
-  const MethodHandler& handler = *route->second.handler;
+  const MethodHandler& handler = *route->handler;
   RpcKind kind = handler.method().kind;
   bool single_request = kind == RpcKind::kUnary || kind == RpcKind::kServerStreaming;
   if (single_request && (!frame.has_message || !frame.header.has(kFlagEndOfStream))) {
@@ -242,7 +241,7 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
   std::unique_ptr<ServerContext> context = ServerContextAccess::Make(
       handler.method().full_name, deadline, std::move(metadata), connection_->peer_credentials_for_reader(),
       single_request ? std::move(fds) : std::vector<UniqueFd>());
-  auto call = std::make_shared<ServerCall>(id, handler, *route->second.service, *this, *connection_,
+  auto call = std::make_shared<ServerCall>(id, handler, *route->service, *this, *connection_,
                                            std::move(context));
   if (single_request) {
     std::unique_ptr<google::protobuf::MessageLite> request =

@@ -22,6 +22,7 @@
 #include "forkrpc/internal/connection.h"
 #include "forkrpc/internal/server_call.h"
 #include "forkrpc/service.h"
+#include "forkrpc/wire.pb.h"
 
 namespace forkrpc::internal {
 
@@ -88,6 +89,14 @@ class ServerSession final : public Connection::Handler {
   const std::unique_ptr<Connection> connection_;
   const RouteMap& routes_;
   const int max_threads_;
+
+  // Used only by the reader (OnCallStart). The last CALL_START's control bytes, their
+  // parse, and its route: a client calling one method without metadata or deadline
+  // sends the same bytes every time, and equal bytes parse and route equally. The
+  // CallStart's strings keep their memory from call to call.
+  std::string last_start_bytes_;
+  wire::CallStart last_start_;
+  const Route* last_route_ = nullptr;
 
   CallTable calls_ ABSL_GUARDED_BY(connection_->mu());
   std::vector<Work> work_queue_ ABSL_GUARDED_BY(connection_->mu());
