@@ -52,8 +52,10 @@ class CallTable {
   // moment ago (its frame is late, and dropped); a protocol error for an id never used.
   template <class Call>
   absl::StatusOr<std::shared_ptr<Call>> FindFor(const FrameHeader& header) const {
-    CallState* call = Find(header.call_id);
-    if (call != nullptr) return std::static_pointer_cast<Call>(call->shared_from_this());
+    auto it = calls_.find(header.call_id);
+    // One reference more, copied from the table's (shared_from_this would lock a
+    // weak_ptr and copy twice: three atomic operations where one does).
+    if (it != calls_.end()) return std::static_pointer_cast<Call>(it->second);
     if (WasUsed(header.call_id)) return nullptr;
     return ProtocolError(absl::StrCat(FrameTypeName(header.type), " frame for call id ",
                                       header.call_id, ", which was never started"));

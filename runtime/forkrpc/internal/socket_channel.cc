@@ -230,9 +230,12 @@ absl::Status SocketChannel::AwaitEnd(ClientCall& call, bool just_sent) {
 
 void SocketChannel::FinishContext(ClientCall& call, ClientContext& context) {
   ClientContextAccess::Unbind(context);
-  // The call has ended, so nothing writes its metadata any more: no lock is needed.
-  ClientContextAccess::SetServerMetadata(context, std::move(call.initial_metadata),
-                                         std::move(call.trailing_metadata));
+  // The call has ended, so nothing writes its metadata any more: no lock is needed. A
+  // context serves one call, so its server metadata is empty until now.
+  if (!call.initial_metadata.empty() || !call.trailing_metadata.empty()) {
+    ClientContextAccess::SetServerMetadata(context, std::move(call.initial_metadata),
+                                           std::move(call.trailing_metadata));
+  }
 }
 
 // --- the four call kinds -------------------------------------------------------------
@@ -342,8 +345,11 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> f
                                         call->method.full_name, " carries a message"));
     }
     calls_.Remove(call->id());
-    if (!call->initial_metadata_received) call->initial_metadata = std::move(initial);
-    call->trailing_metadata = std::move(trailing);
+    // Moved only when there is some: most answers carry none.
+    if (!initial.empty() && !call->initial_metadata_received) {
+      call->initial_metadata = std::move(initial);
+    }
+    if (!trailing.empty()) call->trailing_metadata = std::move(trailing);
     if (status.ok() && call->response_target.message != nullptr) {
       if (frame.has_message && frame.refused.ok()) {
         target = call->response_target;
