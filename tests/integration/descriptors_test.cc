@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/process_hygiene.h"
@@ -100,6 +102,39 @@ TEST_P(DescriptorsTest, UnaryRequestAndResponseCarryThem) {
   ASSERT_THAT(stub_->Echo(context, request, &reply), IsOk());
   std::vector<UniqueFd> received = context.TakeResponseFds();
   EXPECT_EQ(Inodes(received), sent);
+}
+
+// Callers with and without descriptors share the channel at once, so on both sides
+// packets with descriptors, their DESCRIPTORS_NEXT announcements and plain frames of
+// other calls interleave: each caller still gets back exactly its own files.
+TEST_P(DescriptorsTest, ConcurrentCallersWithAndWithoutThemEachGetTheirOwn) {
+  constexpr int kCallers = 4;
+  const int calls = GetParam().count > 1 ? 3 : 20;
+  std::vector<std::thread> callers;
+  std::vector<int> wrong(kCallers, 0);
+  for (int caller = 0; caller < kCallers; ++caller) {
+    callers.emplace_back([&, caller] {
+      bool with_files = caller % 2 == 0;
+      for (int i = 0; i < calls; ++i) {
+        std::vector<UniqueFd> files = MakeFiles(with_files ? GetParam().count : 0);
+        std::vector<ino_t> sent = Inodes(files);
+        ClientContext context;
+        for (UniqueFd& file : files) context.AttachFd(std::move(file));
+        Request request;
+        request.set_action(Request::ECHO_FDS);
+        request.set_text(absl::StrCat("caller ", caller, " call ", i));
+        Reply reply;
+        absl::Status status = stub_->Echo(context, request, &reply);
+        if (!status.ok() || reply.text() != request.text() ||
+            Inodes(context.TakeResponseFds()) != sent) {
+          ++wrong[caller];
+        }
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_THAT(wrong, ::testing::Each(0));
+  EXPECT_EQ(HelperOpenFds(), 0);
 }
 
 TEST_P(DescriptorsTest, ServerStreamMessagesCarryThem) {
