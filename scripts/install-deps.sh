@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # install-deps.sh: installs the Debian 12 packages forkrpc's build needs, only those
 # missing. With --tests, also those the test suite and benchmarks need.
-#   scripts/install-deps.sh            # to build the library and the examples
-#   scripts/install-deps.sh --tests    # to build and run everything
+#   scripts/install-deps.sh                 # to build the library and the examples
+#   scripts/install-deps.sh --tests         # to build and run everything
+#   scripts/install-deps.sh --instructions  # and valgrind, for bench/count-instructions.sh
 # Runs apt-get (through sudo unless already root) only when something is missing.
 set -euo pipefail
 
@@ -13,8 +14,11 @@ packages=(
 )
 case "${1:-}" in
   "") ;;
-  --tests) packages+=(grpc-proto libbenchmark-dev libgrpc++-dev protobuf-compiler-grpc) ;;
-  *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+  --tests | --instructions)
+    packages+=(grpc-proto libbenchmark-dev libgrpc++-dev protobuf-compiler-grpc)
+    [[ $1 == --instructions ]] && packages+=(valgrind)
+    ;;
+  *) echo "usage: $0 [--tests | --instructions]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -1,0 +1,142 @@
+// call_cost: makes N echo calls of 16 B from this process to a forked helper, for
+// bench/count-instructions.sh to count what they cost in instructions under callgrind.
+// Not a timing benchmark: under valgrind every process runs some fifty times slower.
+//   call_cost --calls N [--async] [--datagram]
+// --async keeps 64 calls in flight with the async API, each restarted from its
+// completion; otherwise one synchronous call at a time. The helper is a plain fork
+// serving on a socketpair, not Spawn: valgrind does not know pidfd_open. Prints the
+// helper's pid, so that its counts can be told from the caller's.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "bench/echo_service.h"
+
+namespace forkrpc_bench {
+namespace {
+
+constexpr int kWindow = 64;
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "call_cost: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void CallOneByOne(frpc::Echo::Stub& stub, int64_t calls) {
+  Msg request = MakeRequest(16);
+  Msg reply;
+  for (int64_t i = 0; i < calls; ++i) {
+    absl::Status status = EchoOnce(stub, request, &reply);
+    if (!status.ok()) Die(status.ToString());
+  }
+}
+
+// Keeps kWindow async calls in flight until `calls` have completed.
+class Window {
+ public:
+  Window(frpc::Echo::Stub& stub, int64_t calls)
+      : stub_(stub), request_(MakeRequest(16)), calls_(calls) {}
+
+  void Run() {
+    int64_t first = std::min<int64_t>(calls_, kWindow);
+    started_ = first;
+    for (int64_t i = 0; i < first; ++i) Start(slots_[i]);
+    done_.WaitForNotification();
+  }
+
+ private:
+  struct Slot {
+    std::unique_ptr<forkrpc::ClientContext> context;
+    Msg reply;
+  };
+
+  void Start(Slot& slot) {
+    slot.context = std::make_unique<forkrpc::ClientContext>();
+    stub_.Unary(*slot.context, request_, &slot.reply, [this, &slot](absl::Status status) {
+      if (!status.ok()) Die(status.ToString());
+      bool again = started_.fetch_add(1) < calls_;
+      // Notified last: Run's caller destroys this window once it wakes.
+      if (finished_.fetch_add(1) + 1 == calls_) {
+        done_.Notify();
+        return;
+      }
+      if (again) Start(slot);
+    });
+  }
+
+  frpc::Echo::Stub& stub_;
+  const Msg request_;
+  const int64_t calls_;
+  Slot slots_[kWindow];
+  std::atomic<int64_t> started_{0};
+  std::atomic<int64_t> finished_{0};
+  absl::Notification done_;
+};
+
+int Main(int argc, char** argv) {
+  int64_t calls = 0;
+  bool async = false;
+  forkrpc::SocketType type = forkrpc::SocketType::kSeqPacket;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--async") {
+      async = true;
+    } else if (arg == "--datagram") {
+      type = forkrpc::SocketType::kDatagram;
+    } else if (arg == "--calls" && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], &calls)) {
+      ++i;
+    } else {
+      Die("usage: call_cost --calls N [--async] [--datagram]");
+    }
+  }
+  if (calls <= 0) Die("--calls wants a positive number");
+  // As the benchmarks do: Debian's Abseil checks every lock for deadlock cycles.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+
+  absl::StatusOr<std::pair<forkrpc::UniqueFd, forkrpc::UniqueFd>> ends = forkrpc::SocketPair(type);
+  if (!ends.ok()) Die(ends.status().ToString());
+  pid_t helper = ::fork();
+  if (helper < 0) Die("fork failed");
+  if (helper == 0) {
+    ends->first.reset();
+    EchoService service;
+    forkrpc::Server server;
+    server.Register(&service);
+    absl::Status served = server.Serve(std::move(ends->second));
+    ::_exit(served.ok() ? 0 : 1);
+  }
+  ends->second.reset();
+  std::printf("helper pid %d\n", static_cast<int>(helper));
+  std::fflush(stdout);
+  {
+    absl::StatusOr<std::shared_ptr<forkrpc::Channel>> channel =
+        forkrpc::Channel::Create(std::move(ends->first));
+    if (!channel.ok()) Die(channel.status().ToString());
+    frpc::Echo::Stub stub(*std::move(channel));
+    if (async) {
+      Window(stub, calls).Run();
+    } else {
+      CallOneByOne(stub, calls);
+    }
+  }  // the channel closes here, and the helper's Serve returns
+  int status = 0;
+  if (::waitpid(helper, &status, 0) != helper || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0) {
+    Die("the helper did not exit cleanly");
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace forkrpc_bench
+
+int main(int argc, char** argv) { return forkrpc_bench::Main(argc, argv); }
