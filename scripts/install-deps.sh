@@ -15,7 +15,8 @@ packages=(
 case "${1:-}" in
   "") ;;
   --tests | --instructions)
-    packages+=(grpc-proto libbenchmark-dev libgrpc++-dev protobuf-compiler-grpc)
+    # python3: bench/run.sh's report and bench/plot.
+    packages+=(grpc-proto libbenchmark-dev libgrpc++-dev protobuf-compiler-grpc python3)
     [[ $1 == --instructions ]] && packages+=(valgrind)
     ;;
   *) echo "usage: $0 [--tests | --instructions]" >&2; exit 2 ;;
