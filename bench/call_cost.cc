@@ -3,22 +3,21 @@
 // Not a timing benchmark: under valgrind every process runs some fifty times slower.
 //   call_cost --calls N [--async] [--datagram]
 // --async keeps 64 calls in flight with the async API, each restarted from its
-// completion; otherwise one synchronous call at a time. The helper is a plain fork
+// completion by the 64-in-flight benchmark's AsyncWindow; otherwise one synchronous
+// call at a time. The helper is a plain fork
 // serving on a socketpair, not Spawn: valgrind does not know pidfd_open. Prints the
 // helper's pid, so that its counts can be told from the caller's.
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "bench/async_window.h"
 #include "bench/echo_service.h"
 
 namespace forkrpc_bench {
@@ -39,48 +38,6 @@ void CallOneByOne(frpc::Echo::Stub& stub, int64_t calls) {
     if (!status.ok()) Die(status.ToString());
   }
 }
-
-// Keeps kWindow async calls in flight until `calls` have completed.
-class Window {
- public:
-  Window(frpc::Echo::Stub& stub, int64_t calls)
-      : stub_(stub), request_(MakeRequest(16)), calls_(calls) {}
-
-  void Run() {
-    int64_t first = std::min<int64_t>(calls_, kWindow);
-    started_ = first;
-    for (int64_t i = 0; i < first; ++i) Start(slots_[i]);
-    done_.WaitForNotification();
-  }
-
- private:
-  struct Slot {
-    std::unique_ptr<forkrpc::ClientContext> context;
-    Msg reply;
-  };
-
-  void Start(Slot& slot) {
-    slot.context = std::make_unique<forkrpc::ClientContext>();
-    stub_.Unary(*slot.context, request_, &slot.reply, [this, &slot](absl::Status status) {
-      if (!status.ok()) Die(status.ToString());
-      bool again = started_.fetch_add(1) < calls_;
-      // Notified last: Run's caller destroys this window once it wakes.
-      if (finished_.fetch_add(1) + 1 == calls_) {
-        done_.Notify();
-        return;
-      }
-      if (again) Start(slot);
-    });
-  }
-
-  frpc::Echo::Stub& stub_;
-  const Msg request_;
-  const int64_t calls_;
-  Slot slots_[kWindow];
-  std::atomic<int64_t> started_{0};
-  std::atomic<int64_t> finished_{0};
-  absl::Notification done_;
-};
 
 int Main(int argc, char** argv) {
   int64_t calls = 0;
@@ -123,7 +80,9 @@ int Main(int argc, char** argv) {
     if (!channel.ok()) Die(channel.status().ToString());
     frpc::Echo::Stub stub(*std::move(channel));
     if (async) {
-      Window(stub, calls).Run();
+      Msg request = MakeRequest(16);
+      absl::Status status = AsyncWindow(stub, request, kWindow).Run(calls);
+      if (!status.ok()) Die(status.ToString());
     } else {
       CallOneByOne(stub, calls);
     }

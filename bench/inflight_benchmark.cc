@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "bench/async_window.h"
 #include "bench/bench_main.h"
 #include "bench/echo_service.h"
 #include "bench/floor_child.h"
@@ -23,65 +23,6 @@ namespace {
 
 constexpr int kWindow = 64;
 const std::vector<std::string> kMetrics = {"calls_per_s"};
-
-// Keeps `window` async Unary calls in flight on a stub until a run's calls are done;
-// each completion starts the next call on its slot. `stub` and `request` outlive it.
-// Run belongs to one thread; completions arrive on the runtime's.
-class AsyncWindow {
- public:
-  AsyncWindow(frpc::Echo::Stub& stub, const Msg& request, int window)
-      : stub_(stub), request_(request), slots_(window) {}
-
-  // Makes `calls` calls; the first error, if any.
-  absl::Status Run(int64_t calls) {
-    {
-      absl::MutexLock lock(&mu_);
-      total_ = calls;
-      started_ = std::min<int64_t>(calls, slots_.size());
-      finished_ = 0;
-      error_ = absl::OkStatus();
-    }
-    for (int64_t i = 0; i < std::min<int64_t>(calls, slots_.size()); ++i) Start(slots_[i]);
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
-        +[](AsyncWindow* window) { return window->finished_ == window->total_; }, this));
-    return error_;
-  }
-
- private:
-  struct Slot {
-    std::unique_ptr<forkrpc::ClientContext> context;
-    Msg reply;
-  };
-
-  void Start(Slot& slot) {
-    slot.context = std::make_unique<forkrpc::ClientContext>();
-    stub_.Unary(*slot.context, request_, &slot.reply,
-                [this, &slot](absl::Status status) { Done(slot, std::move(status)); });
-  }
-
-  // Runs on a runtime thread; starting the next call there does not block.
-  void Done(Slot& slot, absl::Status status) {
-    bool again = false;
-    {
-      absl::MutexLock lock(&mu_);
-      ++finished_;
-      if (!status.ok() && error_.ok()) error_ = std::move(status);
-      again = started_ < total_;
-      if (again) ++started_;
-    }
-    if (again) Start(slot);
-  }
-
-  frpc::Echo::Stub& stub_;
-  const Msg& request_;
-  std::vector<Slot> slots_;
-  absl::Mutex mu_;
-  int64_t total_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t started_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t finished_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::Status error_ ABSL_GUARDED_BY(mu_);
-};
 
 int Main(int argc, char** argv) {
   InitBenchmarks(&argc, argv);
