@@ -1,7 +1,7 @@
 // Peers that lie: a bad frame closes the connection, the calls pending on it fail with
 // INTERNAL "protocol error: ..." naming the violation, later calls with UNAVAILABLE,
 // and nothing crashes or hangs. The fake peer here is the other end of a socketpair,
-// driven by hand with the wire layer's own encoders.
+// driven by hand with the wire layer's own encoders (tests/support/fake_server.h).
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -14,6 +14,7 @@
 #include "forkrpc/wire.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/fake_server.h"
 #include "tests/support/process_hygiene.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_service.h"
@@ -27,85 +28,6 @@ using internal::EncodeFrameHeader;
 using internal::FrameHeader;
 using internal::FrameType;
 using ::testing::HasSubstr;
-
-// The far end of a channel, speaking the protocol by hand.
-class FakeServer {
- public:
-  explicit FakeServer(UniqueFd socket) : socket_(std::move(socket)) {}
-
-  int fd() const { return socket_.get(); }
-
-  // Sends raw bytes as one packet, with `fds` attached, after a DESCRIPTORS_NEXT if
-  // there are any and `announce` holds, as the protocol wants.
-  void SendRaw(const std::string& bytes, std::vector<int> fds = {}, bool announce = true) {
-    if (!fds.empty() && announce) SendRaw(Frame(FrameType::kDescriptorsNext, 0, ""));
-    iovec data{const_cast<char*>(bytes.data()), bytes.size()};
-    msghdr message{};
-    message.msg_iov = &data;
-    message.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
-    if (!fds.empty()) {
-      message.msg_control = control;
-      message.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-      cmsghdr* header = CMSG_FIRSTHDR(&message);
-      header->cmsg_level = SOL_SOCKET;
-      header->cmsg_type = SCM_RIGHTS;
-      header->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-      memcpy(CMSG_DATA(header), fds.data(), sizeof(int) * fds.size());
-    }
-    ASSERT_EQ(::sendmsg(socket_.get(), &message, MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
-  }
-
-  void SendHello(uint32_t version = internal::kProtocolVersion, uint32_t packet_size = 65536) {
-    internal::HelloInfo hello;
-    hello.version = version;
-    hello.max_packet_size = packet_size;
-    hello.max_message_size = 1 << 20;
-    SendRaw(internal::EncodeHello(hello));
-  }
-
-  // A frame of `type` for `call_id` with `control` and `message` sections.
-  static std::string Frame(FrameType type, uint32_t call_id, const std::string& control,
-                           const std::string& message = "", uint8_t flags = 0,
-                           uint16_t fd_count = 0) {
-    FrameHeader header;
-    header.type = type;
-    header.flags = flags;
-    header.call_id = call_id;
-    header.fd_count = fd_count;
-    header.control_length = static_cast<uint32_t>(control.size());
-    header.message_length = static_cast<uint32_t>(message.size());
-    std::string packet(internal::kFrameHeaderSize, '\0');
-    EncodeFrameHeader(header, packet.data());
-    return packet + control + message;
-  }
-
-  // A STATUS frame whose response is out of line: its memfd, announced as `size` bytes,
-  // goes as the packet's one descriptor.
-  static std::string OutOfLine(uint32_t call_id, uint32_t size) {
-    std::string frame = Frame(FrameType::kStatus, call_id, "", "",
-                              internal::kFlagHasMessage | internal::kFlagOutOfLine, 1);
-    for (int i = 0; i < 4; ++i) {
-      frame[internal::kMessageLengthOffset + i] = static_cast<char>(size >> (8 * i));
-    }
-    return frame;
-  }
-
-  // Receives packets until a CALL_START arrives; returns its call id (0 on end-of-file).
-  uint32_t AwaitCallStart() {
-    char buffer[1 << 16];
-    for (;;) {
-      ssize_t size = ::recv(socket_.get(), buffer, sizeof(buffer), 0);
-      if (size <= 0) return 0;
-      absl::StatusOr<internal::Frame> frame =
-          internal::DecodeFrame(absl::string_view(buffer, static_cast<size_t>(size)), 0);
-      if (frame.ok() && frame->header.type == FrameType::kCallStart) return frame->header.call_id;
-    }
-  }
-
- private:
-  UniqueFd socket_;
-};
 
 class GarbagePeerTest : public SocketTypeTest {
  protected:
