@@ -1,7 +1,8 @@
 // frame_fuzz: every byte a peer can send, through the wire layer's decoders. The input's
 // first byte is the number of descriptors the packet "arrived" with, the rest is the
-// packet. Each input goes through DecodeFrame and, whatever the header says, through
-// DecodeHello and the control codec's decoders, parsed as each wire message. Nothing
+// packet. Each input goes through DecodeFrame (and a BATCH's frames through
+// DecodeBatchedFrame) and, whatever the header says, through DecodeHello and the control
+// codec's decoders, parsed as each wire message. Nothing
 // may crash, and what the decoders accept must hold up:
 //   - a decoded frame's control and message views lie inside the packet, with the
 //     lengths the header gives, and re-encoding its header reproduces the packet's
@@ -68,7 +69,8 @@ void CheckDecodedFrame(const Frame& frame, absl::string_view packet, size_t fds)
   FUZZ_CHECK(header.fd_count == fds, "descriptor count accepted unequal");
   FUZZ_CHECK((header.flags & ~kKnownFlags) == 0, "unknown flag accepted");
   bool connection_frame = header.type == FrameType::kHello || header.type == FrameType::kGoodbye ||
-                          header.type == FrameType::kDescriptorsNext;
+                          header.type == FrameType::kDescriptorsNext ||
+                          header.type == FrameType::kBatch;
   FUZZ_CHECK(connection_frame == (header.call_id == 0), "call id 0 on the wrong frame");
   if (header.type == FrameType::kDescriptorsNext) {
     FUZZ_CHECK(packet.size() == kFrameHeaderSize && fds == 0, "DESCRIPTORS_NEXT with contents");
@@ -76,6 +78,10 @@ void CheckDecodedFrame(const Frame& frame, absl::string_view packet, size_t fds)
   if (header.has(kFlagOutOfLine)) {
     FUZZ_CHECK(header.fd_count > 0, "out of line without a memfd");
     FUZZ_CHECK(!header.has(kFlagChunked), "out of line and chunked");
+  }
+  if (header.type == FrameType::kBatch) {
+    FUZZ_CHECK(fds == 0 && frame.control.empty() && !frame.message.empty(),
+               "BATCH with more than frames");
   }
   if (!frame.has_message) FUZZ_CHECK(header.message_length == 0, "message on a bare frame");
 
@@ -138,6 +144,29 @@ void CheckControl(absl::string_view bytes) {
   if (headers.ParseFromArray(bytes.data(), size)) CheckMetadata(headers.initial_metadata());
 }
 
+// Takes the frames of an accepted BATCH apart: each one accepted holds up as a frame of
+// its own packet would, may ride in a batch, and carries its message in line; the walk
+// ends at the batch's end or at a protocol error.
+void CheckBatch(const Frame& batch) {
+  absl::string_view rest = batch.message;
+  while (!rest.empty()) {
+    absl::string_view before = rest;
+    absl::StatusOr<Frame> frame = DecodeBatchedFrame(&rest);
+    if (!frame.ok()) {
+      FUZZ_CHECK(IsProtocolError(frame.status()), "bad batched frame refused with another code");
+      FUZZ_CHECK(rest == before, "a refused batched frame was consumed");
+      return;
+    }
+    FUZZ_CHECK(rest.size() < before.size(), "a batched frame took no bytes");
+    absl::string_view own = before.substr(0, before.size() - rest.size());
+    CheckDecodedFrame(*frame, own, 0);
+    FUZZ_CHECK(MayBeBatched(frame->header.type), "a batched frame of a lone type");
+    FUZZ_CHECK(!frame->header.has(kFlagOutOfLine) && !frame->header.has(kFlagChunked),
+               "a batched message not in line");
+    CheckControl(frame->control);
+  }
+}
+
 }  // namespace
 }  // namespace forkrpc::internal
 
@@ -156,6 +185,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (frame.ok()) {
     CheckDecodedFrame(*frame, packet, fds);
     if (frame->header.type == FrameType::kHello) CheckHello(*frame);
+    if (frame->header.type == FrameType::kBatch) CheckBatch(*frame);
     CheckControl(frame->control);
   } else {
     FUZZ_CHECK(IsProtocolError(frame.status()), "bad frame refused with an unexpected code");

@@ -98,6 +98,10 @@ std::vector<std::string> Seeds() {
   seeds.push_back(Input(Header(FrameType::kCancel, 0, 13), "", ""));
   seeds.push_back(Input(Header(FrameType::kCredit, 0, 13), credit.SerializeAsString(), ""));
   seeds.push_back(Input(Header(FrameType::kGoodbye, 0, 0), goodbye.SerializeAsString(), ""));
+  // A BATCH of a CALL_START with its request, a CANCEL and a STATUS, each a seed above.
+  std::string batched;
+  for (size_t seed : {3, 12, 11}) batched += seeds[seed].substr(1);
+  seeds.push_back(Input(Header(FrameType::kBatch, 0, 0), "", batched));
   return seeds;
 }
 

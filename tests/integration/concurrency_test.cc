@@ -1,9 +1,12 @@
 // Many calls at once on one channel to a forked helper, over both socket types: replies
 // are matched to their calls, and a stalled stream holds up nobody else.
 #include <atomic>
+#include <functional>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -79,6 +82,85 @@ TEST_P(ConcurrencyTest, SixtyFourAsyncCallsInFlightFromOneThread) {
   }
   remaining.Wait();
   EXPECT_EQ(mismatches.load(), 0);
+}
+
+// Each completion starts the next call on its slot, from the channel's completion
+// thread, the way a pipelining client keeps its window full: the calls that completions
+// start together go out together (in BATCH packets), among them slow, failing and
+// cancelled ones. Every call must still get its own answer.
+TEST_P(ConcurrencyTest, CallsStartedFromCompletionsEachGetTheirOwnAnswer) {
+  constexpr int kSlots = 32;
+  constexpr int kCalls = 3000;
+  forkrpc::test::Test::Stub stub(child_->channel());
+  struct Slot {
+    std::unique_ptr<ClientContext> context;
+    Request request;
+    Reply reply;
+    int number = 0;
+  };
+  std::vector<Slot> slots(kSlots);
+  absl::Mutex mu;
+  int started = 0;
+  std::vector<std::string> wrong;
+  absl::BlockingCounter remaining(kCalls);
+  // What call `number` is asked to do: every 97th sleeps a little, every 89th fails,
+  // every 83rd is cancelled by the client the moment it starts.
+  // Numbered from 1; the first kSlots start from this thread, the rest from completions.
+  std::function<void(Slot&)> start = [&](Slot& slot) {
+    int number = slot.number;  // the slot is the completion's once the call is started
+    slot.context = std::make_unique<ClientContext>();
+    slot.context->set_timeout(absl::Seconds(60));  // a lost call fails, not wedges, the test
+    slot.request.Clear();
+    slot.request.set_text(absl::StrCat("call ", slot.number));
+    if (slot.number % 97 == 0) {
+      slot.request.set_action(Request::SLEEP);
+      slot.request.set_millis(1);
+    } else if (slot.number % 89 == 0) {
+      slot.request.set_action(Request::FAIL);
+      slot.request.set_code(static_cast<int>(absl::StatusCode::kAborted));
+    }
+    stub.Echo(*slot.context, slot.request, &slot.reply, [&](absl::Status status) {
+      std::string problem;
+      if (slot.number % 83 == 0) {
+        // Cancelled in the same turn it started: cancelled, unless the answer came first.
+        if (!status.ok() && status.code() != absl::StatusCode::kCancelled) {
+          problem = status.ToString();
+        }
+      } else if (slot.number % 89 == 0) {
+        if (status.code() != absl::StatusCode::kAborted ||
+            status.message() != slot.request.text()) {
+          problem = status.ToString();
+        }
+      } else if (!status.ok() || slot.reply.text() != slot.request.text()) {
+        problem = absl::StrCat(status.ToString(), " / ", slot.reply.text());
+      }
+      bool again = false;
+      {
+        absl::MutexLock lock(&mu);
+        if (!problem.empty()) wrong.push_back(absl::StrCat(slot.request.text(), ": ", problem));
+        if (started < kCalls) {
+          slot.number = ++started;
+          again = true;
+        }
+      }
+      if (again) start(slot);
+      remaining.DecrementCount();
+    });
+    // Only calls started from a completion (numbers past kSlots) are cancelled here:
+    // their completion cannot run before this one returns.
+    if (number % 83 == 0) slot.context->TryCancel();
+  };
+  {
+    absl::MutexLock lock(&mu);
+    started = kSlots;
+  }
+  for (int i = 0; i < kSlots; ++i) {
+    slots[i].number = i + 1;
+    start(slots[i]);
+  }
+  remaining.Wait();
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(wrong, ::testing::IsEmpty());
 }
 
 // Checks that unary calls and a fresh stream on `stub` still complete.

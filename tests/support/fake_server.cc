@@ -54,6 +54,12 @@ std::string FakeServer::Frame(FrameType type, uint32_t call_id, const std::strin
   return packet + control + message;
 }
 
+std::string FakeServer::Batch(const std::vector<std::string>& frames) {
+  std::string inner;
+  for (const std::string& frame : frames) inner += frame;
+  return Frame(FrameType::kBatch, 0, "", inner);
+}
+
 std::string FakeServer::OutOfLine(uint32_t call_id, uint32_t size) {
   std::string frame = Frame(FrameType::kStatus, call_id, "", "",
                             internal::kFlagHasMessage | internal::kFlagOutOfLine, 1);
@@ -64,14 +70,20 @@ std::string FakeServer::OutOfLine(uint32_t call_id, uint32_t size) {
 }
 
 uint32_t FakeServer::AwaitCallStart() {
-  char buffer[1 << 16];
   for (;;) {
-    ssize_t size = ::recv(socket_.get(), buffer, sizeof(buffer), 0);
-    if (size <= 0) return 0;
-    absl::StatusOr<internal::Frame> frame =
-        internal::DecodeFrame(absl::string_view(buffer, static_cast<size_t>(size)), 0);
+    std::string packet = ReceivePacket();
+    if (packet.empty()) return 0;
+    absl::StatusOr<internal::Frame> frame = internal::DecodeFrame(packet, 0);
     if (frame.ok() && frame->header.type == FrameType::kCallStart) return frame->header.call_id;
   }
+}
+
+std::string FakeServer::ReceivePacket() {
+  std::string buffer(1 << 16, '\0');
+  ssize_t size = ::recv(socket_.get(), buffer.data(), buffer.size(), 0);
+  if (size <= 0) return "";
+  buffer.resize(static_cast<size_t>(size));
+  return buffer;
 }
 
 }  // namespace forkrpc::testing

@@ -1,5 +1,6 @@
 // fake_server.h: the far end of a channel's socketpair, speaking the protocol by hand
-// with the wire layer's own encoders: it sends what a test tells it to, however wrong.
+// with the wire layer's own encoders: it sends what a test tells it to, however wrong,
+// and shows a test the packets the channel sent.
 //   forkrpc::testing::FakeServer server(std::move(ends->second));
 //   uint32_t id = server.AwaitCallStart();
 //   server.SendHello();
@@ -34,12 +35,18 @@ class FakeServer {
                            const std::string& message = "", uint8_t flags = 0,
                            uint16_t fd_count = 0);
 
+  // A BATCH frame holding `frames`, each as Frame makes it.
+  static std::string Batch(const std::vector<std::string>& frames);
+
   // A STATUS frame whose response is out of line: its memfd, announced as `size` bytes,
   // goes as the packet's one descriptor.
   static std::string OutOfLine(uint32_t call_id, uint32_t size);
 
   // Receives packets until a CALL_START arrives; returns its call id (0 on end-of-file).
   uint32_t AwaitCallStart();
+
+  // Receives the next packet whole; empty on end-of-file or error.
+  std::string ReceivePacket();
 
  private:
   UniqueFd socket_;

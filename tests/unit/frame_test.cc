@@ -1,7 +1,7 @@
 // frame_test: frame headers survive an encode/decode round trip for every valid frame
 // type and flag combination, sit at the offsets docs/wire-format.md gives, and every
-// rule DecodeFrame enforces rejects its violation with INTERNAL "protocol error: ..."
-// naming it.
+// rule DecodeFrame and DecodeBatchedFrame enforce rejects its violation with INTERNAL
+// "protocol error: ..." naming it.
 #include "forkrpc/internal/frame.h"
 
 #include <cstdint>
@@ -27,7 +27,7 @@ constexpr uint32_t kSomeCallId = 0x01020304;
 
 bool IsConnectionFrame(FrameType type) {
   return type == FrameType::kHello || type == FrameType::kGoodbye ||
-         type == FrameType::kDescriptorsNext;
+         type == FrameType::kDescriptorsNext || type == FrameType::kBatch;
 }
 
 FrameHeader Header(FrameType type, uint8_t flags = 0, uint32_t call_id = kSomeCallId) {
@@ -92,6 +92,7 @@ TEST(FrameTypeNameTest, NamesEveryType) {
   EXPECT_EQ(FrameTypeName(FrameType::kGoodbye), "GOODBYE");
   EXPECT_EQ(FrameTypeName(FrameType::kChunk), "CHUNK");
   EXPECT_EQ(FrameTypeName(FrameType::kDescriptorsNext), "DESCRIPTORS_NEXT");
+  EXPECT_EQ(FrameTypeName(FrameType::kBatch), "BATCH");
 }
 
 // frame.h promises "UNKNOWN" for a value that names no type.
@@ -122,6 +123,109 @@ TEST(DescriptorsNextTest, WithControlOrDescriptorsIsAProtocolError) {
   header.fd_count = 1;
   EXPECT_THAT(DecodeFrame(Packet(header), 1),
               ProtocolError(HasSubstr("DESCRIPTORS_NEXT frame carries 1 descriptors")));
+}
+
+// A BATCH's frames come out one by one, in order, as views into the packet, and the
+// batch is used up after the last.
+TEST(BatchTest, FramesComeOutInOrder) {
+  std::string start = Packet(Header(FrameType::kCallStart, kFlagHasMessage, 7), "call", "request");
+  std::string cancel = Packet(Header(FrameType::kCancel, 0, 7));
+  std::string status = Packet(Header(FrameType::kStatus, kFlagHasMessage, 9), "", "");
+  std::string packet = Packet(Header(FrameType::kBatch, 0, 0), "", start + cancel + status);
+  absl::StatusOr<Frame> batch = DecodeFrame(packet, 0);
+  ASSERT_THAT(batch, IsOk());
+  EXPECT_EQ(batch->header.type, FrameType::kBatch);
+  EXPECT_EQ(batch->message, start + cancel + status);
+
+  absl::string_view rest = batch->message;
+  absl::StatusOr<Frame> first = DecodeBatchedFrame(&rest);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->header.type, FrameType::kCallStart);
+  EXPECT_EQ(first->header.call_id, 7u);
+  EXPECT_EQ(first->control, "call");
+  EXPECT_EQ(first->message, "request");
+  EXPECT_EQ(first->message.data(), packet.data() + 2 * kFrameHeaderSize + 4);
+  absl::StatusOr<Frame> second = DecodeBatchedFrame(&rest);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(second->header.type, FrameType::kCancel);
+  absl::StatusOr<Frame> third = DecodeBatchedFrame(&rest);
+  ASSERT_THAT(third, IsOk());
+  EXPECT_EQ(third->header.type, FrameType::kStatus);
+  EXPECT_TRUE(third->has_message);
+  EXPECT_TRUE(rest.empty());
+}
+
+TEST(BatchTest, EmptyOrWithAControlSectionIsAProtocolError) {
+  EXPECT_THAT(DecodeFrame(Packet(Header(FrameType::kBatch, 0, 0)), 0),
+              ProtocolError(HasSubstr("BATCH frame carries 0 descriptors, 0 control bytes and 0 "
+                                      "bytes of frames; it must carry only frames")));
+  std::string cancel = Packet(Header(FrameType::kCancel, 0, 7));
+  EXPECT_THAT(DecodeFrame(Packet(Header(FrameType::kBatch, 0, 0), "x", cancel), 0),
+              ProtocolError(HasSubstr("BATCH frame carries 0 descriptors, 1 control bytes")));
+  EXPECT_THAT(DecodeFrame(Packet(Header(FrameType::kBatch, 0, 5), "", cancel), 0),
+              ProtocolError(HasSubstr("BATCH frame has call id 5, expected 0")));
+}
+
+// Frames that need a packet of their own: the hello's credentials, descriptors, a chunk
+// received in place, another batch.
+TEST(BatchTest, LoneFrameTypesInsideAreAProtocolError) {
+  const std::pair<FrameType, uint32_t> lone[] = {{FrameType::kHello, 0},
+                                                 {FrameType::kGoodbye, 0},
+                                                 {FrameType::kDescriptorsNext, 0},
+                                                 {FrameType::kChunk, 7},
+                                                 {FrameType::kBatch, 0}};
+  for (auto [type, call_id] : lone) {
+    absl::string_view rest;
+    std::string frame = Packet(Header(type, 0, call_id));
+    rest = frame;
+    EXPECT_THAT(DecodeBatchedFrame(&rest),
+                ProtocolError(HasSubstr(absl::StrCat("BATCH frame holds a ", FrameTypeName(type),
+                                                     " frame (type ", static_cast<int>(type),
+                                                     "), which needs a packet of its own"))));
+    EXPECT_EQ(rest.size(), frame.size()) << "a refused frame stays where it was";
+  }
+}
+
+TEST(BatchTest, MessageNotInLineIsAProtocolError) {
+  std::string out_of_line =
+      Packet(Header(FrameType::kStatus, kFlagHasMessage | kFlagOutOfLine, 7));
+  absl::string_view rest = out_of_line;
+  EXPECT_THAT(DecodeBatchedFrame(&rest),
+              ProtocolError(HasSubstr("BATCH frame holds a STATUS frame whose message is not in "
+                                      "line")));
+  std::string chunked = Packet(Header(FrameType::kMessage, kFlagChunked, 7));
+  rest = chunked;
+  EXPECT_THAT(DecodeBatchedFrame(&rest),
+              ProtocolError(HasSubstr("MESSAGE frame whose message is not in line")));
+}
+
+TEST(BatchTest, FrameWithDescriptorsInsideIsAProtocolError) {
+  FrameHeader header = Header(FrameType::kCancel, 0, 7);
+  header.fd_count = 1;
+  std::string frame = Packet(header);
+  absl::string_view rest = frame;
+  EXPECT_THAT(DecodeBatchedFrame(&rest),
+              ProtocolError(HasSubstr("CANCEL frame announces 1 descriptors but 0 arrived")));
+}
+
+TEST(BatchTest, FrameRunningPastTheBatchIsAProtocolError) {
+  std::string frame = Packet(Header(FrameType::kMessage, 0, 7), "", "message");
+  absl::string_view rest = absl::string_view(frame).substr(0, frame.size() - 1);
+  EXPECT_THAT(DecodeBatchedFrame(&rest),
+              ProtocolError(HasSubstr("BATCH frame holds a MESSAGE frame of 23 bytes, but only "
+                                      "22 bytes are left in it")));
+  // Lengths that would wrap 32 bits into a fit are seen in 64.
+  FrameHeader wrapping = Header(FrameType::kMessage, 0, 7);
+  wrapping.control_length = 0xfffffff0;
+  wrapping.message_length = 0x20;
+  std::string wrapped = Packet(wrapping, std::string(16, 'x'));
+  rest = wrapped;
+  EXPECT_THAT(DecodeBatchedFrame(&rest), ProtocolError(HasSubstr("bytes are left in it")));
+  std::string stub(kFrameHeaderSize - 1, '\0');
+  rest = stub;
+  EXPECT_THAT(DecodeBatchedFrame(&rest),
+              ProtocolError(HasSubstr("BATCH frame ends in 15 bytes, shorter than a frame "
+                                      "header")));
 }
 
 // A frame type and flags that DecodeFrame must accept, written out by hand from

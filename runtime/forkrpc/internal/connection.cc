@@ -102,7 +102,7 @@ Connection::Connection(UniqueFd socket, SocketType type, uint32_t max_packet_siz
   if (options_.peer_name.empty()) options_.peer_name = "peer";
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() { ForgetBatch(); }
 
 absl::Status Connection::Start(Handler* handler, bool defer_hello) {
   handler_ = handler;
@@ -132,11 +132,19 @@ absl::Status Connection::SendHello() {
 
 Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
                                           absl::FunctionRef<bool()> wants_to_read,
-                                          bool reply_pending, bool may_block) {
+                                          bool reply_pending, bool may_block,
+                                          absl::FunctionRef<bool()> gather) {
+  if (batch_owner_ == this) FlushBatch();  // what this thread batched may be awaited
   bool read_here = false;  // this thread held the reader role, and gave it up
+  int gathered = 0;
   mu_.Lock();
   for (;;) {
-    if (ready()) break;
+    // Having just read, and with the role free, this thread may read on: expect_data_
+    // is still its own (no other thread took the role since).
+    if (ready() && !(read_here && expect_data_ && !reader_active_ &&
+                     gathered++ < kMaxGatheredFrames && gather())) {
+      break;
+    }
     if (!failure_.ok()) {
       mu_.Unlock();
       return AwaitResult::kFailed;
@@ -144,7 +152,7 @@ Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl:
     if (!reader_active_ && wants_to_read()) {
       reader_active_ = true;
       mu_.Unlock();
-      if (reply_pending) expect_data_ = false;
+      if (reply_pending && batch_rest_.empty()) expect_data_ = false;
       reply_pending = false;
       ReadOnce(deadline, nullptr, may_block);
       mu_.Lock();
@@ -197,6 +205,10 @@ absl::StatusOr<HelloInfo> Connection::AwaitPeerHello(absl::Time deadline) {
 }
 
 void Connection::ReadOnce(absl::Time deadline, Work* work, bool may_block) {
+  if (!batch_rest_.empty()) {
+    ReceiveAndDispatch(work);  // the rest of a BATCH: no waiting, no system call
+    return;
+  }
   if (!expect_data_ && may_block && BlockingReceiveAllowed(deadline)) {
     if (ReceiveWithinSlice(work) || failed()) return;
   }
@@ -270,6 +282,12 @@ absl::StatusOr<Connection::ReaderEvents> Connection::WaitForEvents(absl::Time de
 }
 
 void Connection::ReceiveAndDispatch(Work* work, ReceiveMode mode) {
+  if (!batch_rest_.empty()) {
+    Work produced;
+    DispatchBatched(&produced);
+    if (produced) DeliverWork(produced, work);
+    return;
+  }
   if (partials_forgotten_.load(std::memory_order_acquire)) {
     std::vector<uint32_t> forgotten;
     {
@@ -328,12 +346,19 @@ void Connection::ReceiveAndDispatch(Work* work, ReceiveMode mode) {
   std::vector<UniqueFd> fds = std::move(packet.fds);
   Work produced;
   Dispatch(packet, std::move(fds), &produced);
-  if (!produced) return;
-  if (work != nullptr) {
-    *work = std::move(produced);
-  } else {
-    handler_->Schedule(std::move(produced));
+  if (produced) DeliverWork(produced, work);
+}
+
+void Connection::DispatchBatched(Work* work) {
+  absl::StatusOr<Frame> frame = DecodeBatchedFrame(&batch_rest_);
+  if (!frame.ok()) {
+    batch_rest_ = absl::string_view();
+    Fail(frame.status(), /*say_goodbye=*/true);
+    return;
   }
+  std::vector<UniqueFd> none;
+  absl::Status status = DispatchCallFrame(&*frame, &none, /*fds_lost=*/false, work);
+  if (!status.ok()) FailDispatch(status);
 }
 
 bool Connection::ReceiveChunkInPlace() {
@@ -385,7 +410,6 @@ void Connection::Dispatch(const ReceivedPacket& packet, std::vector<UniqueFd> fd
     if (announced_descriptor_packets_ > 0) --announced_descriptor_packets_;
   }
   absl::Status status;
-  MessageBytes storage;
   if (!hello_received_) {
     status = fds_lost ? ProtocolError("HELLO lost its control message")
                       : AcceptHello(*frame, packet.credentials);
@@ -402,19 +426,32 @@ void Connection::Dispatch(const ReceivedPacket& packet, std::vector<UniqueFd> fd
     }
   } else if (type == FrameType::kChunk) {
     status = assembler_.AddChunk(*frame, std::move(fds), fds_lost);
+  } else if (type == FrameType::kBatch) {
+    // Its frames are dispatched one per ReceiveAndDispatch, the first one now.
+    batch_rest_ = frame->message;
+    DispatchBatched(work);
   } else {
-    status = GatherMessage(&*frame, &fds, fds_lost, &storage);
-    if (status.ok()) {
-      dispatched_storage_ = &storage;
-      status = handler_->OnFrame(*frame, std::move(fds), work);
-      dispatched_storage_ = nullptr;
-    }
-    assembler_.Recycle(storage.TakeBuffer());
+    status = DispatchCallFrame(&*frame, &fds, fds_lost, work);
   }
-  if (!status.ok()) {
-    bool protocol = absl::StartsWith(status.message(), "protocol error");
-    Fail(status, /*say_goodbye=*/protocol);
+  if (!status.ok()) FailDispatch(status);
+}
+
+absl::Status Connection::DispatchCallFrame(Frame* frame, std::vector<UniqueFd>* fds,
+                                           bool fds_lost, Work* work) {
+  MessageBytes storage;
+  absl::Status status = GatherMessage(frame, fds, fds_lost, &storage);
+  if (status.ok()) {
+    dispatched_storage_ = &storage;
+    status = handler_->OnFrame(*frame, std::move(*fds), work);
+    dispatched_storage_ = nullptr;
   }
+  assembler_.Recycle(storage.TakeBuffer());
+  return status;
+}
+
+void Connection::FailDispatch(const absl::Status& status) {
+  bool protocol = absl::StartsWith(status.message(), "protocol error");
+  Fail(status, /*say_goodbye=*/protocol);
 }
 
 absl::Status Connection::GatherMessage(Frame* frame, std::vector<UniqueFd>* fds, bool fds_lost,

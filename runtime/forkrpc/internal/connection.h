@@ -181,9 +181,14 @@ class Connection {
   // waits rather than tries the socket at once.
   // `may_block` lets the reads block in the receive (kReceiveSlice) for a thread that
   // nothing but a packet, the deadline or the connection's end needs to wake promptly.
+  // `gather` (evaluated with mu() held): once `ready` holds, a thread that has been
+  // reading goes on dispatching the frames already waiting, up to kMaxGatheredFrames,
+  // while `gather` allows: the async pump collects several replies into one turn.
   AwaitResult Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
                     absl::FunctionRef<bool()> wants_to_read = AlwaysTrue,
-                    bool reply_pending = false, bool may_block = true) ABSL_LOCKS_EXCLUDED(mu_);
+                    bool reply_pending = false, bool may_block = true,
+                    absl::FunctionRef<bool()> gather = AlwaysFalse) ABSL_LOCKS_EXCLUDED(mu_);
+  static constexpr int kMaxGatheredFrames = 64;
 
   // For an idle pool thread: unless another thread watches the socket, watches it,
   // reading and dispatching frames until a dispatch produces work (left in `work` for
@@ -198,7 +203,20 @@ class Connection {
   // Sends one frame, waiting for room in the socket until `deadline`. Fails with
   // RESOURCE_EXHAUSTED when the message is over a limit (nothing is sent), and with the
   // connection's failure once it has failed.
-  absl::Status Send(const OutgoingFrame& frame, absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
+  // `batchable`: the frame may wait in this thread's open batch (BeginBatch).
+  absl::Status Send(const OutgoingFrame& frame, absl::Time deadline, bool batchable = false)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Opens a batch on this thread: until EndBatch, frames it sends here with `batchable`,
+  // and the control frames that follow them, collect into BATCH packets (one system call
+  // and one packet for many frames) instead of going one packet each. Any other frame
+  // the thread sends here, and any Await, sends the batch first, so the thread's frames
+  // keep their order. The async pump opens one around the completions it runs, whose
+  // callbacks start calls. False, and nothing changes, if this thread has a batch open.
+  bool BeginBatch();
+  // Sends what the batch holds and closes it. Appends to `unsent` the call ids of
+  // batchable frames that could not be sent, and returns the first reason.
+  absl::Status EndBatch(std::vector<uint32_t>* unsent);
 
   // Sends a small frame with no message and no descriptors without ever blocking: if
   // the socket is full it is queued and sent as soon as there is room. For frames sent
@@ -264,6 +282,7 @@ class Connection {
 
  private:
   static bool AlwaysTrue() { return true; }
+  static bool AlwaysFalse() { return false; }
 
   Connection(UniqueFd socket, SocketType type, uint32_t max_packet_size, UniqueFd wake,
              UniqueFd idle_wake, ConnectionOptions options);
@@ -306,6 +325,19 @@ class Connection {
   // Writes `header` and `frame`'s control section to `out`; returns the bytes written.
   size_t EncodeHead(const OutgoingFrame& frame, const FrameHeader& header, size_t control_size,
                     char* out);
+  // Adds `frame`, planned in line, to this thread's batch, sending the batch first if
+  // the frame does not fit beside it; false if the frame cannot be batched.
+  // `report_loss`: EndBatch names the frame's call if its packet fails.
+  bool AddToBatch(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline,
+                  bool report_loss);
+  // Sends this thread's batch on this connection, if it holds frames; a failure is kept
+  // for EndBatch.
+  void FlushBatch();
+  // Closes this thread's batch on this connection without sending it.
+  void ForgetBatch();
+  // The connection this thread has a batch open on, if any. Constant-initialised, so
+  // the check costs a load where no batch is open (nearly everywhere).
+  static inline thread_local const Connection* batch_owner_ = nullptr;
   // Sends one packet of a frame, after any control frames still queued, and with
   // descriptors after a DESCRIPTORS_NEXT of its own.
   absl::Status SendFramePacket(absl::Span<const iovec> data, absl::Span<const int> fds,
@@ -344,6 +376,21 @@ class Connection {
   // it straight into the message's buffer and returns true.
   bool ReceiveChunkInPlace();
   void Dispatch(const ReceivedPacket& packet, std::vector<UniqueFd> fds, Work* work);
+  // Dispatches the next frame of the BATCH in batch_rest_.
+  void DispatchBatched(Work* work);
+  // Hands a call's frame, with its message gathered, to the handler.
+  absl::Status DispatchCallFrame(Frame* frame, std::vector<UniqueFd>* fds, bool fds_lost,
+                                 Work* work);
+  // Fails the connection over `status`, a dispatch's error; a protocol error says goodbye.
+  void FailDispatch(const absl::Status& status);
+  // Moves work a dispatch produced to `work`, or, when that is null, schedules it.
+  void DeliverWork(Work& produced, Work* work) {
+    if (work != nullptr) {
+      *work = std::move(produced);
+    } else {
+      handler_->Schedule(std::move(produced));
+    }
+  }
   // Finds the bytes and descriptors of `frame`'s message where they travelled (in
   // chunks, in a memfd) and applies the size limit. Errors are protocol violations.
   absl::Status GatherMessage(Frame* frame, std::vector<UniqueFd>* fds, bool fds_lost,
@@ -384,6 +431,9 @@ class Connection {
   // The frame being dispatched keeps its message here, for DeliverMessage to take.
   MessageBytes* dispatched_storage_ = nullptr;
   bool expect_data_ = false;  // the last receive found a packet: try again before polling
+  // The frames of the last BATCH received that are not dispatched yet, in
+  // receive_buffer_. Reads take them before the socket's next packet.
+  absl::string_view batch_rest_;
   // No slice has passed empty since the last packet came (or since the start: the peer's
   // hello is usually on its way).
   bool packets_flowing_ = true;

@@ -28,6 +28,25 @@ thread_local LargeBuffer t_message;
 // The most a CHUNK frame's head takes: the header and a ChunkStart.
 constexpr size_t kChunkHeadRoom = kFrameHeaderSize + 32;
 
+// The most a BATCH packet holds: enough for hundreds of small frames; a frame too big to
+// share goes alone.
+constexpr size_t kMaxBatchBytes = 64 << 10;
+
+// The batch this thread collects (Connection::BeginBatch), at most one per thread, on
+// Connection::batch_owner_.
+struct OpenBatch {
+  // A BATCH header's room, then the frames; kept from batch to batch.
+  std::vector<char> bytes = std::vector<char>(kFrameHeaderSize);
+  int frames = 0;
+  // The ids of the batched frames whose loss their calls must hear of.
+  std::vector<uint32_t> call_ids;
+  // How long a send of the batch may wait for room: the latest deadline among them.
+  absl::Time deadline = absl::InfinitePast();
+  std::vector<uint32_t> unsent;  // ids of frames whose packet failed
+  absl::Status error;            // why the first of them failed
+};
+thread_local OpenBatch t_batch;
+
 }  // namespace
 
 absl::StatusOr<Connection::Plan> Connection::PlanFrame(const OutgoingFrame& frame) {
@@ -93,15 +112,97 @@ size_t Connection::EncodeHead(const OutgoingFrame& frame, const FrameHeader& hea
   return kFrameHeaderSize + control_size;
 }
 
-absl::Status Connection::Send(const OutgoingFrame& frame, absl::Time deadline) {
+absl::Status Connection::Send(const OutgoingFrame& frame, absl::Time deadline, bool batchable) {
   if (failed()) return FailureForNewCalls();
   absl::StatusOr<Plan> plan = PlanFrame(frame);
   if (!plan.ok()) return plan.status();
+  if (batchable && batch_owner_ == this &&
+      AddToBatch(frame, *plan, deadline, /*report_loss=*/true)) {
+    return absl::OkStatus();
+  }
   return SendPlanned(frame, *plan, deadline);
+}
+
+// --- batches -------------------------------------------------------------------------
+
+bool Connection::BeginBatch() {
+  if (batch_owner_ != nullptr) return false;
+  batch_owner_ = this;
+  return true;
+}
+
+absl::Status Connection::EndBatch(std::vector<uint32_t>* unsent) {
+  FlushBatch();
+  OpenBatch& batch = t_batch;
+  unsent->insert(unsent->end(), batch.unsent.begin(), batch.unsent.end());
+  absl::Status error = std::move(batch.error);
+  ForgetBatch();
+  return error;
+}
+
+void Connection::ForgetBatch() {
+  if (batch_owner_ != this) return;
+  batch_owner_ = nullptr;
+  OpenBatch& batch = t_batch;
+  batch.frames = 0;
+  batch.bytes.resize(kFrameHeaderSize);
+  batch.call_ids.clear();
+  batch.deadline = absl::InfinitePast();
+  batch.unsent.clear();
+  batch.error = absl::OkStatus();
+}
+
+bool Connection::AddToBatch(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline,
+                            bool report_loss) {
+  size_t size = kFrameHeaderSize + plan.control_size + plan.message_size;
+  if (plan.path != Path::kInLine || !frame.fds.empty() || !MayBeBatched(frame.type) ||
+      kFrameHeaderSize + size > std::min<size_t>(kMaxBatchBytes, max_packet_size_)) {
+    return false;
+  }
+  OpenBatch& batch = t_batch;
+  if (batch.bytes.size() + size > std::min<size_t>(kMaxBatchBytes, max_packet_size_)) FlushBatch();
+  size_t at = batch.bytes.size();
+  batch.bytes.resize(at + size);
+  char* out = batch.bytes.data() + at;
+  size_t head = EncodeHead(frame, HeaderFor(frame, plan, 0, 0), plan.control_size, out);
+  if (frame.message != nullptr) {
+    frame.message->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out + head));
+  }
+  ++batch.frames;
+  if (report_loss) batch.call_ids.push_back(frame.call_id);
+  batch.deadline = std::max(batch.deadline, deadline);
+  return true;
+}
+
+void Connection::FlushBatch() {
+  if (batch_owner_ != this) return;
+  OpenBatch& batch = t_batch;
+  if (batch.frames == 0) return;
+  iovec data;
+  if (batch.frames == 1) {
+    // One frame goes as itself.
+    data = {batch.bytes.data() + kFrameHeaderSize, batch.bytes.size() - kFrameHeaderSize};
+  } else {
+    FrameHeader header;
+    header.type = FrameType::kBatch;
+    header.message_length = static_cast<uint32_t>(batch.bytes.size() - kFrameHeaderSize);
+    EncodeFrameHeader(header, batch.bytes.data());
+    data = {batch.bytes.data(), batch.bytes.size()};
+  }
+  absl::Status status = SendFramePacket({&data, 1}, {}, batch.deadline);
+  if (!status.ok()) {
+    batch.unsent.insert(batch.unsent.end(), batch.call_ids.begin(), batch.call_ids.end());
+    if (batch.error.ok()) batch.error = std::move(status);
+  }
+  batch.frames = 0;
+  batch.bytes.resize(kFrameHeaderSize);
+  batch.call_ids.clear();
+  batch.deadline = absl::InfinitePast();
 }
 
 absl::Status Connection::SendPlanned(const OutgoingFrame& frame, const Plan& plan,
                                      absl::Time deadline) {
+  if (batch_owner_ == this) FlushBatch();  // this thread's frames keep their order
   if (plan.path == Path::kChunked) return SendChunked(frame, plan, deadline);
   if (plan.path == Path::kMemfd) return SendViaMemfd(frame, plan, deadline);
   FrameHeader header = HeaderFor(frame, plan, 0, frame.fds.size());
@@ -238,6 +339,14 @@ absl::Status Connection::SendPacketWaiting(absl::Span<const iovec> data, absl::S
     // The socket is full. Wait for room, and read meanwhile if no one else is: the peer
     // may itself be blocked sending to us.
     bool reading = TryTakeReaderRole();
+    if (reading && !batch_rest_.empty()) {
+      // Frames of a BATCH wait in the buffer already: dispatch one, then try again.
+      Work work;
+      ReceiveAndDispatch(&work);
+      if (work) handler_->Schedule(std::move(work));
+      ReleaseReaderRole();
+      continue;
+    }
     pollfd poll_fds[2] = {{socket_.get(), static_cast<short>(POLLOUT | (reading ? POLLIN : 0)), 0},
                           {-1, POLLIN, 0}};
     if (options_.peer_process.has_value()) poll_fds[1].fd = options_.peer_process->pidfd.get();
@@ -262,6 +371,18 @@ absl::Status Connection::SendPacketWaiting(absl::Span<const iovec> data, absl::S
 void Connection::SendControl(FrameType type, uint32_t call_id,
                              const google::protobuf::MessageLite* control) {
   if (failed()) return;
+  if (batch_owner_ == this && t_batch.frames > 0) {
+    // Behind the batch's frames, which may start the call it is about; it goes when
+    // they go.
+    OutgoingFrame frame;
+    frame.type = type;
+    frame.call_id = call_id;
+    frame.control = control;
+    Plan plan;
+    plan.control_size = control != nullptr ? control->ByteSizeLong() : 0;
+    // Lost with the batch, it is moot: the call's own frames did not go either.
+    if (AddToBatch(frame, plan, absl::InfinitePast(), /*report_loss=*/false)) return;
+  }
   std::string packet(kFrameHeaderSize, '\0');
   if (control != nullptr) control->AppendToString(&packet);
   FrameHeader header;

@@ -83,7 +83,9 @@ Connection::WatchResult Connection::Watch(Work* work, bool after_watchdog) {
   bool judging_try = false;  // this first read tries after a call, and shows if that pays
   if (watching_after_work_) {
     watching_after_work_ = false;
-    if (poll_after_work_ && ++reads_after_work_ % kRetryTryAfterWork != 0) {
+    if (!batch_rest_.empty()) {
+      // More frames of the last BATCH wait in the buffer.
+    } else if (poll_after_work_ && ++reads_after_work_ % kRetryTryAfterWork != 0) {
       expect_data_ = false;
     } else {
       judging_try = expect_data_;

@@ -42,10 +42,24 @@ uint8_t AllowedFlags(FrameType type) {
 // Whether frames of `type` belong to a call (nonzero id) or to the connection (id 0).
 bool IsConnectionFrame(FrameType type) {
   return type == FrameType::kHello || type == FrameType::kGoodbye ||
-         type == FrameType::kDescriptorsNext;
+         type == FrameType::kDescriptorsNext || type == FrameType::kBatch;
 }
 
 }  // namespace
+
+bool MayBeBatched(FrameType type) {
+  switch (type) {
+    case FrameType::kCallStart:
+    case FrameType::kMessage:
+    case FrameType::kHalfClose:
+    case FrameType::kStatus:
+    case FrameType::kCancel:
+    case FrameType::kCredit:
+      return true;
+    default:
+      return false;
+  }
+}
 
 absl::Status ProtocolError(absl::string_view what) {
   return absl::InternalError(absl::StrCat("protocol error: ", what));
@@ -82,6 +96,8 @@ absl::string_view FrameTypeName(FrameType type) {
       return "CHUNK";
     case FrameType::kDescriptorsNext:
       return "DESCRIPTORS_NEXT";
+    case FrameType::kBatch:
+      return "BATCH";
   }
   return "UNKNOWN";
 }
@@ -133,8 +149,15 @@ absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, std::optional<size_t
                                       " control bytes and a message length of ",
                                       header.message_length, "; it must be empty"));
   }
+  if (header.type == FrameType::kBatch &&
+      (header.fd_count != 0 || header.control_length != 0 || header.message_length == 0)) {
+    return ProtocolError(absl::StrCat(name(), " frame carries ", header.fd_count,
+                                      " descriptors, ", header.control_length,
+                                      " control bytes and ", header.message_length,
+                                      " bytes of frames; it must carry only frames"));
+  }
   frame.has_message = header.type == FrameType::kMessage || header.type == FrameType::kChunk ||
-                      header.has(kFlagHasMessage);
+                      header.type == FrameType::kBatch || header.has(kFlagHasMessage);
   if (!frame.has_message) {
     if (header.message_length != 0) {
       return ProtocolError(absl::StrCat(name(), " frame without a message has message length ",
@@ -163,6 +186,34 @@ absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, std::optional<size_t
   }
   frame.control = packet.substr(kFrameHeaderSize, header.control_length);
   frame.message = packet.substr(kFrameHeaderSize + header.control_length, in_line_message);
+  return frame;
+}
+
+absl::StatusOr<Frame> DecodeBatchedFrame(absl::string_view* rest) {
+  if (rest->size() < kFrameHeaderSize) {
+    return ProtocolError(absl::StrCat("BATCH frame ends in ", rest->size(),
+                                      " bytes, shorter than a frame header"));
+  }
+  FrameHeader header = ReadFrameHeader(rest->data());
+  uint8_t raw_type = static_cast<uint8_t>(header.type);
+  if (raw_type == 0 || raw_type > kLastFrameType || !MayBeBatched(header.type)) {
+    return ProtocolError(
+        absl::StrCat("BATCH frame holds a ", FrameTypeName(header.type), " frame (type ",
+                     raw_type, "), which needs a packet of its own"));
+  }
+  if (header.has(kFlagOutOfLine) || header.has(kFlagChunked)) {
+    return ProtocolError(absl::StrCat("BATCH frame holds a ", FrameTypeName(header.type),
+                                      " frame whose message is not in line"));
+  }
+  // 64 bits: the lengths must not wrap into a size that fits.
+  uint64_t size = uint64_t{kFrameHeaderSize} + header.control_length + header.message_length;
+  if (size > rest->size()) {
+    return ProtocolError(absl::StrCat("BATCH frame holds a ", FrameTypeName(header.type),
+                                      " frame of ", size, " bytes, but only ", rest->size(),
+                                      " bytes are left in it"));
+  }
+  absl::StatusOr<Frame> frame = DecodeFrame(rest->substr(0, size), 0);
+  if (frame.ok()) rest->remove_prefix(size);
   return frame;
 }
 

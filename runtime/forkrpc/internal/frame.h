@@ -62,6 +62,16 @@ FrameHeader ReadFrameHeader(const char* bytes);
 // field, its value and the rule it broke.
 absl::StatusOr<Frame> DecodeFrame(absl::string_view packet, std::optional<size_t> fds_received);
 
+// Whether a frame of `type` may ride in a BATCH: a call's frames, whose message (if any)
+// must then be in line. The others need a packet of their own: descriptors, the
+// hello's credentials, a chunk received in place.
+bool MayBeBatched(FrameType type);
+
+// Decodes and checks the first of the frames in `rest`, the unread part of a BATCH
+// frame's message, and removes it from `rest`. Errors as DecodeFrame's; a batched frame
+// carries no descriptors.
+absl::StatusOr<Frame> DecodeBatchedFrame(absl::string_view* rest);
+
 }  // namespace forkrpc::internal
 
 #endif  // FORKRPC_INTERNAL_FRAME_H_

@@ -10,7 +10,7 @@
 namespace forkrpc::internal {
 
 // Bumped on any change a peer of the previous version would misread.
-inline constexpr uint32_t kProtocolVersion = 2;
+inline constexpr uint32_t kProtocolVersion = 3;
 
 // The fixed header that starts every packet, all fields little-endian:
 //   type (1) + flags (1) + fd count (2) + call id (4) + control length (4) +
@@ -36,8 +36,12 @@ enum class FrameType : uint8_t {
   // The sender's next packet that carries descriptors follows; empty, call id 0. The
   // receiver reads with room for descriptors only while such packets are announced.
   kDescriptorsNext = 10,
+  // Several call frames in one packet, back to back, each with its header; call id 0,
+  // no control section, the frames as its message. Saves the kernel a packet per frame
+  // when a sender has many ready at once.
+  kBatch = 11,
 };
-inline constexpr uint8_t kLastFrameType = static_cast<uint8_t>(FrameType::kDescriptorsNext);
+inline constexpr uint8_t kLastFrameType = static_cast<uint8_t>(FrameType::kBatch);
 
 // Flag bits.
 // The sender sends no more messages on this call after this frame's (CALL_START,

@@ -169,7 +169,7 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
 absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& context,
                                           const wire::CallStart& start,
                                           const google::protobuf::MessageLite* message,
-                                          bool end_of_stream) {
+                                          bool end_of_stream, bool batchable) {
   std::vector<UniqueFd>& fds = ClientContextAccess::request_fds(context);
   std::vector<int> raw = FdNumbers(fds);
   OutgoingFrame frame;
@@ -179,10 +179,14 @@ absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& conte
   frame.control = &start;
   frame.message = message;
   frame.fds = raw;
-  absl::Status status = connection_->Send(frame, call.deadline);
+  absl::Status status = connection_->Send(frame, call.deadline, batchable);
   // Sent or not, the descriptors were the call's to give away.
   fds.clear();
   if (status.ok()) return status;
+  return SendFailure(std::move(status), call);
+}
+
+absl::Status SocketChannel::SendFailure(absl::Status status, const ClientCall& call) {
   if (status.code() == absl::StatusCode::kDeadlineExceeded) return DeadlinePassed(call.method);
   if (status.code() == absl::StatusCode::kResourceExhausted) {
     return Annotate(status, absl::StrCat("request of ", call.method.full_name));
@@ -271,7 +275,10 @@ void SocketChannel::CallAsync(const RpcMethod& method, ClientContext& context,
     completions_.push_back(Completion{nullptr, nullptr, std::move(done), call.status()});
     return;
   }
-  absl::Status sent = SendCallStart(**call, context, start, &request, /*end_of_stream=*/true);
+  // Started from a completion, it may go out with the calls the pump's other
+  // completions start (Connection::BeginBatch).
+  absl::Status sent = SendCallStart(**call, context, start, &request, /*end_of_stream=*/true,
+                                    /*batchable=*/true);
   if (!sent.ok()) EndLocally(**call, sent, /*tell_server=*/false);
   // The pump sleeps until the earliest deadline it knew of; an earlier one wakes it.
   if (pump_recheck_.load(std::memory_order_relaxed)) connection_->WakeReader();
@@ -476,8 +483,14 @@ void SocketChannel::PumpLoop() {
     };
     // Never blocked in a receive: completions queued by other threads (TryCancel) and
     // earlier deadlines must reach it at once.
-    Connection::AwaitResult result = connection_->Await(
-        has_work, deadline, wants_to_read, /*reply_pending=*/false, /*may_block=*/false);
+    // With replies of other calls due, those already waiting join this turn, so the
+    // calls their completions start go out in one batch.
+    auto gather = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
+      return async_pending_ > 0;
+    };
+    Connection::AwaitResult result =
+        connection_->Await(has_work, deadline, wants_to_read, /*reply_pending=*/false,
+                           /*may_block=*/false, gather);
     if (result == Connection::AwaitResult::kFailed) {
       // Nothing more comes from the socket, and Await says so at once each time: sleep
       // until a call failing at its start queues a completion, or the channel stops.
@@ -498,9 +511,29 @@ void SocketChannel::PumpLoop() {
       deadline = pump_deadline_ = NextAsyncDeadline();
     }
     for (uint32_t id : expired) connection_->SendControl(FrameType::kCancel, id);
+    bool batching = connection_->BeginBatch();
     RunCompletions(ready);
     ready.clear();
-    if (t_pump_channel_destroyed || stop) return;
+    if (t_pump_channel_destroyed) return;  // the batch went with the connection
+    if (batching) EndBatch();
+    if (stop) return;
+  }
+}
+
+void SocketChannel::EndBatch() {
+  std::vector<uint32_t> unsent;
+  absl::Status status = connection_->EndBatch(&unsent);
+  for (uint32_t id : unsent) {
+    std::shared_ptr<ClientCall> call;
+    {
+      absl::MutexLock lock(&connection_->mu());
+      CallState* state = calls_.Find(id);
+      if (state != nullptr) {
+        call = std::static_pointer_cast<ClientCall>(state->shared_from_this());
+      }
+    }
+    if (call == nullptr) continue;
+    EndLocally(*call, SendFailure(status, *call), /*tell_server=*/false);
   }
 }
 

@@ -66,8 +66,12 @@ class SocketChannel final : public Channel,
       absl::AnyInvocable<void(absl::Status)>* done, wire::CallStart* start);
   // Sends the CALL_START of `call`, with its first message if any; the context's
   // descriptors go with it.
+  // `batchable`: it may wait in this thread's open batch (Connection::BeginBatch).
   absl::Status SendCallStart(ClientCall& call, ClientContext& context, const wire::CallStart& start,
-                             const google::protobuf::MessageLite* message, bool end_of_stream);
+                             const google::protobuf::MessageLite* message, bool end_of_stream,
+                             bool batchable = false);
+  // What a caller of `call` hears when its frame could not be sent for `status` (not OK).
+  static absl::Status SendFailure(absl::Status status, const ClientCall& call);
   // Ends `call` at this end with `status`, unless it has ended; tells the server when
   // `tell_server`. Never blocks.
   void EndLocally(ClientCall& call, absl::Status status, bool tell_server);
@@ -109,6 +113,9 @@ class SocketChannel final : public Channel,
   // Ends the async calls whose deadline passed; returns their ids, to cancel.
   std::vector<uint32_t> ExpireAsyncCalls() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
   absl::Time NextAsyncDeadline() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
+  // Sends the batch the pump opened around its completions, and ends the calls whose
+  // CALL_START could not go.
+  void EndBatch();
   // Runs `completions` on the calling thread, without the lock.
   void RunCompletions(std::vector<Completion>& completions);
 
