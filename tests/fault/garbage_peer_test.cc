@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -65,6 +66,38 @@ class GarbagePeerTest : public SocketTypeTest {
     absl::Status status = stub_->Echo(context, request, &reply);
     server.join();
     return status;
+  }
+
+  // How one of TwoCallsWhile's calls ended.
+  struct Outcome {
+    absl::Status status;
+    std::string text;  // the reply's
+    std::vector<UniqueFd> fds;
+  };
+
+  // Makes two unary calls at once, from two threads, while `peer` plays the server and
+  // is handed the ids of both CALL_STARTs, in the order they came.
+  std::array<Outcome, 2> TwoCallsWhile(std::function<void(FakeServer&, uint32_t, uint32_t)> peer) {
+    std::thread server([&] {
+      uint32_t first = server_->AwaitCallStart();
+      uint32_t second = server_->AwaitCallStart();
+      peer(*server_, first, second);
+    });
+    std::array<Outcome, 2> outcomes;
+    std::thread callers[2];
+    for (int i = 0; i < 2; ++i) {
+      callers[i] = std::thread([&, i] {
+        ClientContext context;
+        context.set_timeout(absl::Seconds(30));
+        Reply reply;
+        outcomes[i].status = stub_->Echo(context, Request(), &reply);
+        outcomes[i].text = reply.text();
+        outcomes[i].fds = context.TakeResponseFds();
+      });
+    }
+    for (std::thread& caller : callers) caller.join();
+    server.join();
+    return outcomes;
   }
 
   // After a protocol error, later calls fail at once with UNAVAILABLE.
@@ -288,46 +321,29 @@ TEST_P(GarbagePeerTest, AnnouncementWaitsForThePacketWithDescriptors) {
   int pipe_fds[2];
   ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
   UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
-  std::thread server([&] {
-    uint32_t first = server_->AwaitCallStart();
-    uint32_t second = server_->AwaitCallStart();
-    server_->SendHello();
-    server_->SendRaw(FakeServer::Frame(FrameType::kDescriptorsNext, 0, ""));
-    Reply reply;
-    reply.set_text("plain");
-    server_->SendRaw(FakeServer::Frame(FrameType::kStatus, first, "", reply.SerializeAsString(),
+  // Which call the server saw first does not matter to the check.
+  std::array<Outcome, 2> outcomes =
+      TwoCallsWhile([&](FakeServer& peer, uint32_t first, uint32_t second) {
+        peer.SendHello();
+        peer.SendRaw(FakeServer::Frame(FrameType::kDescriptorsNext, 0, ""));
+        Reply reply;
+        reply.set_text("plain");
+        peer.SendRaw(FakeServer::Frame(FrameType::kStatus, first, "", reply.SerializeAsString(),
                                        internal::kFlagHasMessage));
-    reply.set_text("with a pipe");
-    server_->SendRaw(FakeServer::Frame(FrameType::kStatus, second, "", reply.SerializeAsString(),
+        reply.set_text("with a pipe");
+        peer.SendRaw(FakeServer::Frame(FrameType::kStatus, second, "", reply.SerializeAsString(),
                                        internal::kFlagHasMessage, /*fd_count=*/1),
                      {write_end.get()}, /*announce=*/false);
-  });
-  // Two callers; which call the server saw first does not matter to the check.
-  std::vector<UniqueFd> fds[2];
-  absl::Status statuses[2];
-  std::string texts[2];
-  std::thread callers[2];
-  for (int i = 0; i < 2; ++i) {
-    callers[i] = std::thread([&, i] {
-      ClientContext context;
-      context.set_timeout(absl::Seconds(30));
-      Reply reply;
-      statuses[i] = stub_->Echo(context, Request(), &reply);
-      texts[i] = reply.text();
-      fds[i] = context.TakeResponseFds();
-    });
-  }
-  for (std::thread& caller : callers) caller.join();
-  server.join();
-  ASSERT_THAT(statuses[0], IsOk());
-  ASSERT_THAT(statuses[1], IsOk());
-  int with_pipe = texts[0] == "with a pipe" ? 0 : 1;
-  EXPECT_EQ(texts[1 - with_pipe], "plain");
-  EXPECT_TRUE(fds[1 - with_pipe].empty());
-  ASSERT_EQ(fds[with_pipe].size(), 1u);
+      });
+  ASSERT_THAT(outcomes[0].status, IsOk());
+  ASSERT_THAT(outcomes[1].status, IsOk());
+  int with_pipe = outcomes[0].text == "with a pipe" ? 0 : 1;
+  EXPECT_EQ(outcomes[1 - with_pipe].text, "plain");
+  EXPECT_TRUE(outcomes[1 - with_pipe].fds.empty());
+  ASSERT_EQ(outcomes[with_pipe].fds.size(), 1u);
   write_end.reset();
   // The pipe's write end arrived: ours is closed, and what goes into it comes out.
-  ASSERT_EQ(::write(fds[with_pipe][0].get(), "x", 1), 1);
+  ASSERT_EQ(::write(outcomes[with_pipe].fds[0].get(), "x", 1), 1);
   char byte;
   EXPECT_EQ(::read(read_end.get(), &byte, 1), 1);
 }
@@ -401,39 +417,24 @@ TEST_P(GarbagePeerTest, ChunksBeyondTheAnnouncedSizeAreAProtocolError) {
 // --- BATCH frames ---------------------------------------------------------------------
 
 TEST_P(GarbagePeerTest, BatchedStatusesReachTheirCalls) {
-  std::thread server([&] {
-    uint32_t first = server_->AwaitCallStart();
-    uint32_t second = server_->AwaitCallStart();
-    server_->SendHello();
-    Reply reply;
-    reply.set_text(absl::StrCat("for ", first));
-    std::string one = FakeServer::Frame(FrameType::kStatus, first, "", reply.SerializeAsString(),
-                                        internal::kFlagHasMessage);
-    reply.set_text(absl::StrCat("for ", second));
-    std::string two = FakeServer::Frame(FrameType::kStatus, second, "",
-                                        reply.SerializeAsString(), internal::kFlagHasMessage);
-    server_->SendRaw(FakeServer::Batch({two, one}));
-  });
-  absl::Status statuses[2];
-  std::string texts[2];
-  std::thread callers[2];
-  for (int i = 0; i < 2; ++i) {
-    callers[i] = std::thread([&, i] {
-      ClientContext context;
-      context.set_timeout(absl::Seconds(30));
-      Reply reply;
-      statuses[i] = stub_->Echo(context, Request(), &reply);
-      texts[i] = reply.text();
-    });
-  }
-  for (std::thread& caller : callers) caller.join();
-  server.join();
-  EXPECT_THAT(statuses[0], IsOk());
-  EXPECT_THAT(statuses[1], IsOk());
+  std::array<Outcome, 2> outcomes =
+      TwoCallsWhile([](FakeServer& peer, uint32_t first, uint32_t second) {
+        peer.SendHello();
+        Reply reply;
+        reply.set_text(absl::StrCat("for ", first));
+        std::string one = FakeServer::Frame(FrameType::kStatus, first, "",
+                                            reply.SerializeAsString(), internal::kFlagHasMessage);
+        reply.set_text(absl::StrCat("for ", second));
+        std::string two = FakeServer::Frame(FrameType::kStatus, second, "",
+                                            reply.SerializeAsString(), internal::kFlagHasMessage);
+        peer.SendRaw(FakeServer::Batch({two, one}));
+      });
+  EXPECT_THAT(outcomes[0].status, IsOk());
+  EXPECT_THAT(outcomes[1].status, IsOk());
   // Each got an answer of its own: the two texts name two different calls.
-  EXPECT_THAT(texts[0], ::testing::StartsWith("for "));
-  EXPECT_THAT(texts[1], ::testing::StartsWith("for "));
-  EXPECT_NE(texts[0], texts[1]);
+  EXPECT_THAT(outcomes[0].text, ::testing::StartsWith("for "));
+  EXPECT_THAT(outcomes[1].text, ::testing::StartsWith("for "));
+  EXPECT_NE(outcomes[0].text, outcomes[1].text);
 }
 
 TEST_P(GarbagePeerTest, BatchHoldingAHelloIsAProtocolError) {
@@ -477,32 +478,54 @@ TEST_P(GarbagePeerTest, BatchWithDescriptorsIsAProtocolError) {
   // The fixture checks that the descriptor that came along was closed.
 }
 
-// Calls that completions start in one turn of the completion thread leave in one
-// packet: the hand-driven server sees one BATCH of three CALL_STARTs.
-TEST_P(GarbagePeerTest, CallsStartedFromCompletionsLeaveInOneBatch) {
-  constexpr int kLater = 3;
+// Calls started by a completion, on the completion thread, to see how they leave.
+struct LaterCalls {
+  LaterCalls(int count, Request request)
+      : request(std::move(request)), replies(count), statuses(count), done(count) {}
+  const Request request;
   ClientContext first_context;
   Reply first_reply;
   std::vector<std::unique_ptr<ClientContext>> contexts;
-  std::vector<Reply> replies(kLater);
-  absl::Status statuses[kLater];
-  absl::BlockingCounter done(kLater);
+  std::vector<Reply> replies;
+  std::vector<absl::Status> statuses;
+  absl::BlockingCounter done;
+};
+
+// Makes a call whose completion starts `count` calls of `request`, each with `timeout`,
+// and answers that first call as the server.
+std::unique_ptr<LaterCalls> StartCallsFromACompletion(forkrpc::test::Test::Stub& stub,
+                                                      FakeServer& server, int count,
+                                                      Request request, absl::Duration timeout) {
+  auto later = std::make_unique<LaterCalls>(count, std::move(request));
+  LaterCalls* calls = later.get();
+  forkrpc::test::Test::Stub* on = &stub;
+  // The completion runs on the channel's thread, maybe after this returns.
+  auto start_later = [calls, on, count, timeout](absl::Status status) {
+    EXPECT_THAT(status, IsOk());
+    for (int i = 0; i < count; ++i) {
+      calls->contexts.push_back(std::make_unique<ClientContext>());
+      calls->contexts.back()->set_timeout(timeout);
+      on->Echo(*calls->contexts.back(), calls->request, &calls->replies[i],
+               [calls, i](absl::Status status) {
+                 calls->statuses[i] = status;
+                 calls->done.DecrementCount();
+               });
+    }
+  };
+  stub.Echo(calls->first_context, Request(), &calls->first_reply, start_later);
+  uint32_t first = server.AwaitCallStart();
+  server.SendHello();
+  server.SendRaw(FakeServer::Frame(FrameType::kStatus, first, "", "", internal::kFlagHasMessage));
+  return later;
+}
+
+// Calls that completions start in one turn of the completion thread leave in one
+// packet: the hand-driven server sees one BATCH of three CALL_STARTs.
+TEST_P(GarbagePeerTest, CallsStartedFromCompletionsLeaveInOneBatch) {
   Request request;
   request.set_text("later");
-  stub_->Echo(first_context, Request(), &first_reply, [&](absl::Status status) {
-    EXPECT_THAT(status, IsOk());
-    for (int i = 0; i < kLater; ++i) {
-      contexts.push_back(std::make_unique<ClientContext>());
-      contexts.back()->set_timeout(absl::Seconds(30));
-      stub_->Echo(*contexts.back(), request, &replies[i], [&, i](absl::Status status) {
-        statuses[i] = status;
-        done.DecrementCount();
-      });
-    }
-  });
-  uint32_t first = server_->AwaitCallStart();
-  server_->SendHello();
-  server_->SendRaw(FakeServer::Frame(FrameType::kStatus, first, "", "", internal::kFlagHasMessage));
+  std::unique_ptr<LaterCalls> later =
+      StartCallsFromACompletion(*stub_, *server_, 3, request, absl::Seconds(30));
 
   std::string packet = server_->ReceivePacket();
   absl::StatusOr<internal::Frame> batch = internal::DecodeFrame(packet, 0);
@@ -521,12 +544,12 @@ TEST_P(GarbagePeerTest, CallsStartedFromCompletionsLeaveInOneBatch) {
     answers.push_back(FakeServer::Frame(FrameType::kStatus, start->header.call_id, "",
                                         reply.SerializeAsString(), internal::kFlagHasMessage));
   }
-  ASSERT_EQ(answers.size(), static_cast<size_t>(kLater));
+  ASSERT_EQ(answers.size(), 3u);
   server_->SendRaw(FakeServer::Batch(answers));
-  done.Wait();
-  for (int i = 0; i < kLater; ++i) {
-    EXPECT_THAT(statuses[i], IsOk());
-    EXPECT_EQ(replies[i].text(), "later");
+  later->done.Wait();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(later->statuses[i], IsOk());
+    EXPECT_EQ(later->replies[i].text(), "later");
   }
 }
 
@@ -534,39 +557,21 @@ TEST_P(GarbagePeerTest, CallsStartedFromCompletionsLeaveInOneBatch) {
 // batch they wait in cannot go. Each still ends by its deadline, and the completion
 // thread is free again afterwards.
 TEST_P(GarbagePeerTest, BatchThatCannotGoEndsItsCallsByTheirDeadlines) {
-  constexpr int kLater = 8;
-  ClientContext first_context;
-  Reply first_reply;
-  std::vector<std::unique_ptr<ClientContext>> contexts;
-  std::vector<Reply> replies(kLater);
-  absl::Status statuses[kLater];
-  absl::BlockingCounter done(kLater);
   Request big;
   big.set_payload(std::string(40 << 10, 'b'));  // a few fill the socket's buffer
-  stub_->Echo(first_context, Request(), &first_reply, [&](absl::Status status) {
-    EXPECT_THAT(status, IsOk());
-    for (int i = 0; i < kLater; ++i) {
-      contexts.push_back(std::make_unique<ClientContext>());
-      contexts.back()->set_timeout(absl::Milliseconds(100));
-      stub_->Echo(*contexts.back(), big, &replies[i], [&, i](absl::Status status) {
-        statuses[i] = status;
-        done.DecrementCount();
-      });
-    }
-  });
-  uint32_t first = server_->AwaitCallStart();
-  server_->SendHello();
-  server_->SendRaw(FakeServer::Frame(FrameType::kStatus, first, "", "", internal::kFlagHasMessage));
-  done.Wait();  // the server reads no more
-  for (int i = 0; i < kLater; ++i) {
-    EXPECT_THAT(statuses[i], StatusIs(absl::StatusCode::kDeadlineExceeded,
-                                      HasSubstr("passed its deadline")))
+  std::unique_ptr<LaterCalls> later =
+      StartCallsFromACompletion(*stub_, *server_, 8, big, absl::Milliseconds(100));
+  later->done.Wait();  // the server reads no more
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_THAT(later->statuses[i], StatusIs(absl::StatusCode::kDeadlineExceeded,
+                                             HasSubstr("passed its deadline")))
         << "call " << i;
   }
   // The completion thread is not stuck: a call that cannot start (its context was used
   // already) still has its callback run.
   absl::Notification again;
-  stub_->Echo(first_context, Request(), &first_reply, [&](absl::Status) { again.Notify(); });
+  stub_->Echo(later->first_context, Request(), &later->first_reply,
+              [&](absl::Status) { again.Notify(); });
   EXPECT_TRUE(again.WaitForNotificationWithTimeout(absl::Seconds(30)));
 }
 
