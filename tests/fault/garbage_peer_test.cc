@@ -553,6 +553,41 @@ TEST_P(GarbagePeerTest, CallsStartedFromCompletionsLeaveInOneBatch) {
   }
 }
 
+// A call that a completion starts and cancels at once: its CANCEL rides in the batch
+// behind its CALL_START, never ahead of it.
+TEST_P(GarbagePeerTest, CancelInTheSameTurnFollowsItsCallStart) {
+  ClientContext first_context, later_context;
+  Reply first_reply, later_reply;
+  absl::Status later_status;
+  absl::Notification later_done;
+  stub_->Echo(first_context, Request(), &first_reply, [&](absl::Status) {
+    stub_->Echo(later_context, Request(), &later_reply, [&](absl::Status status) {
+      later_status = status;
+      later_done.Notify();
+    });
+    later_context.TryCancel();
+  });
+  uint32_t first = server_->AwaitCallStart();
+  server_->SendHello();
+  server_->SendRaw(FakeServer::Frame(FrameType::kStatus, first, "", "", internal::kFlagHasMessage));
+
+  std::string packet = server_->ReceivePacket();
+  absl::StatusOr<internal::Frame> batch = internal::DecodeFrame(packet, 0);
+  ASSERT_THAT(batch, IsOk());
+  ASSERT_EQ(batch->header.type, FrameType::kBatch);
+  absl::string_view rest = batch->message;
+  absl::StatusOr<internal::Frame> start = internal::DecodeBatchedFrame(&rest);
+  ASSERT_THAT(start, IsOk());
+  absl::StatusOr<internal::Frame> cancel = internal::DecodeBatchedFrame(&rest);
+  ASSERT_THAT(cancel, IsOk());
+  EXPECT_TRUE(rest.empty());
+  EXPECT_EQ(start->header.type, FrameType::kCallStart);
+  EXPECT_EQ(cancel->header.type, FrameType::kCancel);
+  EXPECT_EQ(cancel->header.call_id, start->header.call_id);
+  ASSERT_TRUE(later_done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_THAT(later_status, StatusIs(absl::StatusCode::kCancelled));
+}
+
 // A server that stops reading: the calls a completion starts fill the socket, and the
 // batch they wait in cannot go. Each still ends by its deadline, and the completion
 // thread is free again afterwards.

@@ -326,10 +326,12 @@ class Connection {
   size_t EncodeHead(const OutgoingFrame& frame, const FrameHeader& header, size_t control_size,
                     char* out);
   // Adds `frame`, planned in line, to this thread's batch, sending the batch first if
-  // the frame does not fit beside it; false if the frame cannot be batched.
-  // `report_loss`: EndBatch names the frame's call if its packet fails.
+  // the frame does not fit beside it; false if the frame cannot be batched. EndBatch
+  // names the frame's call if its packet fails. A `control` frame (SendControl) never
+  // waits: it is refused rather than sending the batch, and its loss is moot, the
+  // frames it follows having failed too.
   bool AddToBatch(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline,
-                  bool report_loss);
+                  bool control);
   // Sends this thread's batch on this connection, if it holds frames; a failure is kept
   // for EndBatch.
   void FlushBatch();

@@ -44,6 +44,14 @@ struct OpenBatch {
   absl::Time deadline = absl::InfinitePast();
   std::vector<uint32_t> unsent;  // ids of frames whose packet failed
   absl::Status error;            // why the first of them failed
+
+  // Empties it of frames, once they are sent or given up.
+  void DropFrames() {
+    frames = 0;
+    bytes.resize(kFrameHeaderSize);
+    call_ids.clear();
+    deadline = absl::InfinitePast();
+  }
 };
 thread_local OpenBatch t_batch;
 
@@ -117,7 +125,7 @@ absl::Status Connection::Send(const OutgoingFrame& frame, absl::Time deadline, b
   absl::StatusOr<Plan> plan = PlanFrame(frame);
   if (!plan.ok()) return plan.status();
   if (batchable && batch_owner_ == this &&
-      AddToBatch(frame, *plan, deadline, /*report_loss=*/true)) {
+      AddToBatch(frame, *plan, deadline, /*control=*/false)) {
     return absl::OkStatus();
   }
   return SendPlanned(frame, *plan, deadline);
@@ -144,23 +152,24 @@ void Connection::ForgetBatch() {
   if (batch_owner_ != this) return;
   batch_owner_ = nullptr;
   OpenBatch& batch = t_batch;
-  batch.frames = 0;
-  batch.bytes.resize(kFrameHeaderSize);
-  batch.call_ids.clear();
-  batch.deadline = absl::InfinitePast();
+  batch.DropFrames();
   batch.unsent.clear();
   batch.error = absl::OkStatus();
 }
 
 bool Connection::AddToBatch(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline,
-                            bool report_loss) {
+                            bool control) {
   size_t size = kFrameHeaderSize + plan.control_size + plan.message_size;
+  size_t limit = std::min<size_t>(kMaxBatchBytes, max_packet_size_);
   if (plan.path != Path::kInLine || !frame.fds.empty() || !MayBeBatched(frame.type) ||
-      kFrameHeaderSize + size > std::min<size_t>(kMaxBatchBytes, max_packet_size_)) {
+      kFrameHeaderSize + size > limit) {
     return false;
   }
   OpenBatch& batch = t_batch;
-  if (batch.bytes.size() + size > std::min<size_t>(kMaxBatchBytes, max_packet_size_)) FlushBatch();
+  if (batch.bytes.size() + size > limit) {
+    if (control) return false;  // it must not wait for the batch to go
+    FlushBatch();
+  }
   size_t at = batch.bytes.size();
   batch.bytes.resize(at + size);
   char* out = batch.bytes.data() + at;
@@ -169,7 +178,7 @@ bool Connection::AddToBatch(const OutgoingFrame& frame, const Plan& plan, absl::
     frame.message->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out + head));
   }
   ++batch.frames;
-  if (report_loss) batch.call_ids.push_back(frame.call_id);
+  if (!control) batch.call_ids.push_back(frame.call_id);
   batch.deadline = std::max(batch.deadline, deadline);
   return true;
 }
@@ -194,10 +203,7 @@ void Connection::FlushBatch() {
     batch.unsent.insert(batch.unsent.end(), batch.call_ids.begin(), batch.call_ids.end());
     if (batch.error.ok()) batch.error = std::move(status);
   }
-  batch.frames = 0;
-  batch.bytes.resize(kFrameHeaderSize);
-  batch.call_ids.clear();
-  batch.deadline = absl::InfinitePast();
+  batch.DropFrames();
 }
 
 absl::Status Connection::SendPlanned(const OutgoingFrame& frame, const Plan& plan,
@@ -380,8 +386,7 @@ void Connection::SendControl(FrameType type, uint32_t call_id,
     frame.control = control;
     Plan plan;
     plan.control_size = control != nullptr ? control->ByteSizeLong() : 0;
-    // Lost with the batch, it is moot: the call's own frames did not go either.
-    if (AddToBatch(frame, plan, absl::InfinitePast(), /*report_loss=*/false)) return;
+    if (AddToBatch(frame, plan, absl::InfinitePast(), /*control=*/true)) return;
   }
   std::string packet(kFrameHeaderSize, '\0');
   if (control != nullptr) control->AppendToString(&packet);
