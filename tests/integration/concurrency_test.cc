@@ -1,6 +1,7 @@
 // Many calls at once on one channel to a forked helper, over both socket types: replies
 // are matched to their calls, and a stalled stream holds up nobody else.
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <thread>
 
@@ -260,6 +261,45 @@ TEST_P(ConcurrencyTest, SlowHandlerHoldsUpNoOtherCall) {
     absl::StatusOr<Reply> reply = stub.Echo(request);
     ASSERT_THAT(reply, IsOk());
   }
+  slow_context.TryCancel();
+  ASSERT_TRUE(slow_done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+}
+
+// Threads the process `pid` runs, from /proc.
+int ThreadsOf(pid_t pid) {
+  int count = 0;
+  std::error_code error;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator(
+           absl::StrCat("/proc/", pid, "/task"), error)) {
+    ++count;
+  }
+  return count;
+}
+
+// A helper's pool starts with one thread and makes a second only when a call keeps the
+// first one from the socket for the watchdog period: short calls, one at a time, never
+// need it. Its main thread supervises.
+TEST_P(ConcurrencyTest, PoolGrowsOnlyWhenACallIsSlow) {
+  forkrpc::test::Test::Stub stub(child_->channel());
+  for (int i = 0; i < 200; ++i) {
+    Request request;
+    request.set_text("quick");
+    ASSERT_THAT(stub.Echo(request), IsOk());
+  }
+  EXPECT_EQ(ThreadsOf(child_->pid()), 2) << "the main thread and one pool thread";
+
+  // A call that holds its thread: the next call is still answered, by a second thread.
+  ClientContext slow_context;
+  Request slow;
+  slow.set_action(Request::WAIT_FOR_CANCEL);
+  Reply slow_reply;
+  absl::Notification slow_done;
+  stub.Echo(slow_context, slow, &slow_reply, [&](absl::Status) { slow_done.Notify(); });
+  Request quick;
+  quick.set_text("quick");
+  ASSERT_THAT(stub.Echo(quick), IsOk());
+  // The second pool thread, and maybe a third, spare for it as a pool of two keeps.
+  EXPECT_GE(ThreadsOf(child_->pid()), 3);
   slow_context.TryCancel();
   ASSERT_TRUE(slow_done.WaitForNotificationWithTimeout(absl::Seconds(30)));
 }

@@ -133,13 +133,21 @@ class Connection {
   class IdleWait {
    public:
     enum class Reason { kWatchdog, kNotified, kOther };
-    explicit IdleWait(Connection& connection);
-    // Sleeps until the watchdog fires, work is posted, or WakeIdleThreads.
+    // An idle pool thread is woken for a watchdog expiry or a posted work item, one
+    // sleeper for each, and takes it. The session's supervisor, which stands in for the
+    // idle thread a pool of one lacks, is woken by every expiry and takes it only when
+    // no pool thread could (TakeWatchdogExpiry); posted work is not its business.
+    enum class Sleeper { kPoolThread, kSupervisor };
+    explicit IdleWait(Connection& connection, Sleeper sleeper = Sleeper::kPoolThread);
+    // Sleeps until the watchdog fires, work is posted (pool threads), or WakeIdleThreads.
     Reason Wait();
+    // False if the epoll set could not be made: Wait then naps.
+    bool ready() const { return epoll_.valid(); }
 
    private:
     Connection& connection_;
-    UniqueFd epoll_;  // invalid if epoll could not be set up: Wait then naps
+    const Sleeper sleeper_;
+    UniqueFd epoll_;
   };
 
   // What Watch did.
@@ -150,6 +158,14 @@ class Connection {
 
   // Turns the watchdog on, for a server's pool. Fails only for want of descriptors.
   absl::Status EnableWatchdog();
+  // For the supervisor (IdleWait::Sleeper::kSupervisor), with mu() held: consumes a
+  // watchdog expiry, so that the timer can be armed again; false if there was none.
+  bool TakeWatchdogExpiry() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // With mu() held: how long the socket has gone unwatched; zero while a thread
+  // watches it.
+  absl::Duration UnwatchedFor() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts the watchdog's timer for `delay` unless it runs already.
+  void ArmWatchdog(absl::Duration delay);
 
   // Takes over `socket`, which must be one end of an AF_UNIX SOCK_SEQPACKET or
   // SOCK_DGRAM socketpair (INVALID_ARGUMENT otherwise).
@@ -355,8 +371,6 @@ class Connection {
   void ReleaseReaderRole() ABSL_LOCKS_EXCLUDED(mu_);
   // Marks the socket unwatched from now; true if the watchdog should be armed.
   bool DropReaderRole() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Starts the watchdog's timer for `delay` unless it runs already.
-  void ArmWatchdog(absl::Duration delay);
 
   // Reader-role holder only: waits until the socket is readable (or `deadline`), then
   // receives and dispatches one packet. Blocks in the receive if `may_block` and

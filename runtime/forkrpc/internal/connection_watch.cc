@@ -46,6 +46,18 @@ bool Connection::DropReaderRole() {
   return true;
 }
 
+bool Connection::TakeWatchdogExpiry() {
+  uint64_t expirations;
+  if (::read(watchdog_.get(), &expirations, sizeof(expirations)) <= 0) return false;
+  watchdog_armed_.store(false, std::memory_order_release);
+  return true;
+}
+
+absl::Duration Connection::UnwatchedFor() const {
+  if (reader_active_) return absl::ZeroDuration();
+  return absl::Nanoseconds(WatchdogNowNanos() - unwatched_since_nanos_);
+}
+
 void Connection::ArmWatchdog(absl::Duration delay) {
   if (watchdog_armed_.exchange(true, std::memory_order_acq_rel)) return;
   itimerspec timer{};
@@ -130,16 +142,19 @@ Connection::WatchResult Connection::Watch(Work* work, bool after_watchdog) {
   return WatchResult::kWatched;
 }
 
-Connection::IdleWait::IdleWait(Connection& connection)
-    : connection_(connection), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+Connection::IdleWait::IdleWait(Connection& connection, Sleeper sleeper)
+    : connection_(connection), sleeper_(sleeper), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
   if (!epoll_.valid() || !connection.watchdog_.valid()) {
     epoll_.reset();
     return;
   }
-  // One sleeper per watchdog expiry and per posted work item; every sleeper for the
-  // never-drained wake-all eventfd (edge-triggered: each write is an edge).
+  // A pool thread: one sleeper per watchdog expiry and per posted work item. The
+  // supervisor: every expiry, as an edge, left for it or a pool thread to take. Every
+  // sleeper for the never-drained wake-all eventfd (edge-triggered: each write is an
+  // edge).
+  bool pool_thread = sleeper == Sleeper::kPoolThread;
   epoll_event watchdog{};
-  watchdog.events = EPOLLIN | EPOLLEXCLUSIVE;
+  watchdog.events = EPOLLIN | (pool_thread ? EPOLLEXCLUSIVE : EPOLLET);
   watchdog.data.u32 = 0;
   epoll_event posted{};
   posted.events = EPOLLIN | EPOLLEXCLUSIVE;
@@ -148,7 +163,8 @@ Connection::IdleWait::IdleWait(Connection& connection)
   all.events = EPOLLIN | EPOLLET;
   all.data.u32 = 2;
   bool ok = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.watchdog_.get(), &watchdog) == 0 &&
-            ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.work_posted_.get(), &posted) == 0 &&
+            (!pool_thread || ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD,
+                                         connection.work_posted_.get(), &posted) == 0) &&
             ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.idle_wake_.get(), &all) == 0;
   if (!ok) epoll_.reset();
 }
@@ -169,7 +185,9 @@ Connection::IdleWait::Reason Connection::IdleWait::Wait() {
   Reason reason = Reason::kOther;
   for (int i = 0; i < count; ++i) {
     uint64_t value;
-    if (events[i].data.u32 == 0) {
+    if (events[i].data.u32 == 0 && sleeper_ == Sleeper::kSupervisor) {
+      reason = Reason::kWatchdog;  // taken, if at all, under the lock
+    } else if (events[i].data.u32 == 0) {
       // Consume the expiry, then let the next unwatching arm the timer again.
       if (::read(connection_.watchdog_.get(), &value, sizeof(value)) > 0) {
         connection_.watchdog_armed_.store(false, std::memory_order_release);

@@ -46,10 +46,14 @@ absl::Status ServerSession::Run(absl::Duration handler_grace) {
   // returns cannot keep Run from returning once the session has ended.
   std::vector<std::thread> threads;
   absl::Status result;
+  // Set up before the first pool thread, which may meet its first call at once.
+  Connection::IdleWait watchdog(*connection_, Connection::IdleWait::Sleeper::kSupervisor);
   {
     absl::MutexLock lock(&connection_->mu());
+    supervisor_stands_in_ = watchdog.ready();
     SpawnPoolThread();
   }
+  if (watchdog.ready()) StandInForTheSpare(watchdog);
   ended_.WaitForNotification();
   {
     absl::MutexLock lock(&connection_->mu());
@@ -107,10 +111,43 @@ void ServerSession::PoolThread() {
   }
 }
 
+void ServerSession::StandInForTheSpare(Connection::IdleWait& watchdog) {
+  for (;;) {
+    Connection::IdleWait::Reason reason = watchdog.Wait();
+    absl::Duration too_soon_by = absl::ZeroDuration();
+    {
+      absl::MutexLock lock(&connection_->mu());
+      if (done_ || !supervisor_stands_in_ || live_threads_ > 1) {
+        // A spare exists now, and takes the watchdog from here on.
+        supervisor_stands_in_ = false;
+        return;
+      }
+      if (reason != Connection::IdleWait::Reason::kWatchdog) continue;
+      if (!connection_->TakeWatchdogExpiry()) continue;
+      absl::Duration unwatched = connection_->UnwatchedFor();
+      if (unwatched == absl::ZeroDuration() || busy_threads_ < live_threads_) continue;
+      if (unwatched < kWatchdogPeriod) {
+        // Left unwatched only a moment ago, by a thread about to watch again, maybe.
+        too_soon_by = kWatchdogPeriod - unwatched;
+      } else if (static_cast<int>(threads_.size()) < max_threads_) {
+        // The one thread's call outlasted the period: the socket needs a watcher.
+        supervisor_stands_in_ = false;
+        SpawnPoolThread();
+        return;
+      }
+    }
+    if (too_soon_by > absl::ZeroDuration()) connection_->ArmWatchdog(too_soon_by);
+  }
+}
+
 void ServerSession::EnsureReader() {
   // A thread not running a call watches the socket or sleeps ready to.
   if (busy_threads_ < live_threads_ || done_) return;
   if (static_cast<int>(threads_.size()) >= max_threads_) return;
+  // A pool of one gets its second thread only when it needs one: for queued work, or
+  // when the supervisor sees a call outlast the watchdog period. A helper that answers
+  // a few short calls never makes it.
+  if (supervisor_stands_in_ && live_threads_ == 1 && work_queue_.empty()) return;
   SpawnPoolThread();
 }
 

@@ -84,6 +84,12 @@ class ServerSession final : public Connection::Handler {
   void PoolThread();
   // Makes sure a thread not running a call exists, to watch the socket or take over.
   void EnsureReader() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
+  // The supervisor, while the pool has one thread: sleeps on the watchdog in the place
+  // of an idle second thread, and makes that thread when the one thread's call leaves
+  // the socket unwatched for a whole period. Returns once a second thread exists or
+  // the session ends.
+  void StandInForTheSpare(Connection::IdleWait& watchdog)
+      ABSL_LOCKS_EXCLUDED(connection_->mu());
   void SpawnPoolThread() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
 
   const std::unique_ptr<Connection> connection_;
@@ -108,6 +114,9 @@ class ServerSession final : public Connection::Handler {
   int running_calls_ ABSL_GUARDED_BY(connection_->mu()) = 0;
   bool shutting_down_ ABSL_GUARDED_BY(connection_->mu()) = false;
   bool done_ ABSL_GUARDED_BY(connection_->mu()) = false;
+  // The supervisor takes the watchdog for a pool of one (StandInForTheSpare), so the
+  // one thread's first call need not wait for a second thread to be made.
+  bool supervisor_stands_in_ ABSL_GUARDED_BY(connection_->mu()) = false;
   // Notified with done_ set, for Run's supervisor: a condition on the connection's mutex
   // would be evaluated at every unlock on the hot path.
   absl::Notification ended_;
