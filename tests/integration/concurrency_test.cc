@@ -247,22 +247,37 @@ TEST_P(ConcurrencyTest, ManyStreamsAtOnce) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// An async call the helper holds (WAIT_FOR_CANCEL) until Release cancels it.
+class HeldCall {
+ public:
+  explicit HeldCall(forkrpc::test::Test::Stub& stub) {
+    request_.set_action(Request::WAIT_FOR_CANCEL);
+    stub.Echo(context_, request_, &reply_, [this](absl::Status) { done_.Notify(); });
+  }
+  ~HeldCall() { Release(); }
+  // Cancels the call; true once its callback has run.
+  bool Release() {
+    context_.TryCancel();
+    return done_.WaitForNotificationWithTimeout(absl::Seconds(30));
+  }
+
+ private:
+  ClientContext context_;
+  Request request_;
+  Reply reply_;
+  absl::Notification done_;
+};
+
 TEST_P(ConcurrencyTest, SlowHandlerHoldsUpNoOtherCall) {
   forkrpc::test::Test::Stub stub(child_->channel());
-  ClientContext slow_context;
-  Request slow;
-  slow.set_action(Request::WAIT_FOR_CANCEL);
-  Reply slow_reply;
-  absl::Notification slow_done;
-  stub.Echo(slow_context, slow, &slow_reply, [&](absl::Status) { slow_done.Notify(); });
+  HeldCall slow(stub);
   for (int i = 0; i < 20; ++i) {
     Request request;
     request.set_text("quick");
     absl::StatusOr<Reply> reply = stub.Echo(request);
     ASSERT_THAT(reply, IsOk());
   }
-  slow_context.TryCancel();
-  ASSERT_TRUE(slow_done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_TRUE(slow.Release());
 }
 
 // Threads the process `pid` runs, from /proc.
@@ -289,19 +304,13 @@ TEST_P(ConcurrencyTest, PoolGrowsOnlyWhenACallIsSlow) {
   EXPECT_EQ(ThreadsOf(child_->pid()), 2) << "the main thread and one pool thread";
 
   // A call that holds its thread: the next call is still answered, by a second thread.
-  ClientContext slow_context;
-  Request slow;
-  slow.set_action(Request::WAIT_FOR_CANCEL);
-  Reply slow_reply;
-  absl::Notification slow_done;
-  stub.Echo(slow_context, slow, &slow_reply, [&](absl::Status) { slow_done.Notify(); });
+  HeldCall slow(stub);
   Request quick;
   quick.set_text("quick");
   ASSERT_THAT(stub.Echo(quick), IsOk());
   // The second pool thread, and maybe a third, spare for it as a pool of two keeps.
   EXPECT_GE(ThreadsOf(child_->pid()), 3);
-  slow_context.TryCancel();
-  ASSERT_TRUE(slow_done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_TRUE(slow.Release());
 }
 
 FORKRPC_INSTANTIATE_FOR_SOCKET_TYPES(ConcurrencyTest);
