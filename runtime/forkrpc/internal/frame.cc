@@ -195,11 +195,11 @@ absl::StatusOr<Frame> DecodeBatchedFrame(absl::string_view* rest) {
                                       " bytes, shorter than a frame header"));
   }
   FrameHeader header = ReadFrameHeader(rest->data());
-  uint8_t raw_type = static_cast<uint8_t>(header.type);
-  if (raw_type == 0 || raw_type > kLastFrameType || !MayBeBatched(header.type)) {
-    return ProtocolError(
-        absl::StrCat("BATCH frame holds a ", FrameTypeName(header.type), " frame (type ",
-                     raw_type, "), which needs a packet of its own"));
+  // Unknown types are not batchable either, and are named UNKNOWN with their number.
+  if (!MayBeBatched(header.type)) {
+    return ProtocolError(absl::StrCat("BATCH frame holds a ", FrameTypeName(header.type),
+                                      " frame (type ", static_cast<int>(header.type),
+                                      "), which needs a packet of its own"));
   }
   if (header.has(kFlagOutOfLine) || header.has(kFlagChunked)) {
     return ProtocolError(absl::StrCat("BATCH frame holds a ", FrameTypeName(header.type),
