@@ -14,14 +14,13 @@
 namespace forkrpc::internal {
 
 ServerCall::ServerCall(uint32_t id, const MethodHandler& handler, Service& service,
-                       ServerSession& session, Connection& connection,
-                       std::unique_ptr<ServerContext> context)
+                       ServerSession& session, Connection& connection)
     : CallState(id, handler.method().kind != RpcKind::kUnary),
       handler_(handler),
       service_(service),
       session_(session),
       connection_(connection),
-      context_(std::move(context)) {}
+      context_(ServerContextAccess::Blank()) {}
 
 void ServerCall::Run() {
   std::unique_ptr<google::protobuf::MessageLite> response =
@@ -29,7 +28,7 @@ void ServerCall::Run() {
   absl::Status status;
   // A handler's exception must not take the helper down with it: it answers UNKNOWN.
   try {
-    status = handler_.Run(service_, *context_, *this, request_.get(), response.get());
+    status = handler_.Run(service_, context_, *this, request_.get(), response.get());
   } catch (const std::exception& e) {
     status = absl::UnknownError(absl::StrCat("handler threw: ", e.what()));
   } catch (...) {
@@ -43,7 +42,7 @@ void ServerCall::Run() {
 
 bool ServerCall::Read(google::protobuf::MessageLite* message, std::vector<UniqueFd>* fds) {
   absl::StatusOr<bool> read =
-      connection_.ReadMessage(*this, MessageTarget{message, fds}, context_->deadline());
+      connection_.ReadMessage(*this, MessageTarget{message, fds}, context_.deadline());
   if (read.ok()) return *read;
   if (read.status().code() == absl::StatusCode::kInternal) {
     stream_error_ = absl::InternalError(
@@ -53,7 +52,7 @@ bool ServerCall::Read(google::protobuf::MessageLite* message, std::vector<Unique
 }
 
 bool ServerCall::Write(const google::protobuf::MessageLite& message, std::vector<UniqueFd> fds) {
-  if (context_->IsCancelled() || !stream_error_.ok()) return false;
+  if (context_.IsCancelled() || !stream_error_.ok()) return false;
   std::vector<int> raw = FdNumbers(fds);
   wire::ServerHeaders headers;
   OutgoingFrame frame;
@@ -61,8 +60,8 @@ bool ServerCall::Write(const google::protobuf::MessageLite& message, std::vector
   frame.call_id = id();
   frame.message = &message;
   frame.fds = raw;
-  if (!headers_sent_ && !ServerContextAccess::initial_metadata(*context_).empty()) {
-    absl::Status valid = EncodeMetadata(ServerContextAccess::initial_metadata(*context_),
+  if (!headers_sent_ && !ServerContextAccess::initial_metadata(context_).empty()) {
+    absl::Status valid = EncodeMetadata(ServerContextAccess::initial_metadata(context_),
                                         headers.mutable_initial_metadata());
     if (!valid.ok()) {
       stream_error_ = absl::InternalError(absl::StrCat("server initial ", valid.message()));
@@ -71,7 +70,7 @@ bool ServerCall::Write(const google::protobuf::MessageLite& message, std::vector
     frame.control = &headers;
   }
   absl::Status status =
-      connection_.SendStreamMessage(*this, std::move(frame), context_->deadline());
+      connection_.SendStreamMessage(*this, std::move(frame), context_.deadline());
   if (status.code() == absl::StatusCode::kResourceExhausted) stream_error_ = status;
   if (!status.ok()) return false;
   headers_sent_ = true;

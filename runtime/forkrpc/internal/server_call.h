@@ -22,14 +22,16 @@ class ServerSession;
 // connection's mutex.
 class ServerCall final : public CallState, public GenericServerStream {
  public:
+  // The context starts blank: the session fills it (ServerContextAccess::Fill) before
+  // it shares the call. Living inside the call, it costs no allocation of its own.
   ServerCall(uint32_t id, const MethodHandler& handler, Service& service, ServerSession& session,
-             Connection& connection, std::unique_ptr<ServerContext> context);
+             Connection& connection);
 
   // The request of a unary or server-streaming call, parsed from its CALL_START.
   void set_request(std::unique_ptr<google::protobuf::MessageLite> request) {
     request_ = std::move(request);
   }
-  ServerContext& context() { return *context_; }
+  ServerContext& context() { return context_; }
   const MethodHandler& handler() const { return handler_; }
 
   // Runs the handler, catching what it throws, and finishes the call.
@@ -47,7 +49,7 @@ class ServerCall final : public CallState, public GenericServerStream {
   Service& service_;
   ServerSession& session_;
   Connection& connection_;
-  std::unique_ptr<ServerContext> context_;
+  ServerContext context_;
   std::unique_ptr<google::protobuf::MessageLite> request_;
   bool headers_sent_ = false;
   // A failure of the handler's own stream use that outranks what the handler returns

@@ -13,16 +13,26 @@
 namespace forkrpc::internal {
 
 struct ServerContextAccess {
+  // A context with nothing set yet, to be filled by Fill. Returned as a prvalue, it can
+  // initialise a member in place although contexts neither copy nor move.
+  static ServerContext Blank() { return ServerContext(); }
+
   // `method` must outlive the context: the handler's RpcMethod name does.
+  static void Fill(ServerContext& context, absl::string_view method, absl::Time deadline,
+                   Metadata client_metadata, const PeerCredentials& peer,
+                   std::vector<UniqueFd> request_fds) {
+    context.method_ = method;
+    context.deadline_ = deadline;
+    context.client_metadata_ = std::move(client_metadata);
+    context.peer_credentials_ = peer;
+    context.request_fds_ = std::move(request_fds);
+  }
+
   static std::unique_ptr<ServerContext> Make(absl::string_view method, absl::Time deadline,
                                              Metadata client_metadata, PeerCredentials peer,
                                              std::vector<UniqueFd> request_fds) {
-    std::unique_ptr<ServerContext> context(new ServerContext());
-    context->method_ = method;
-    context->deadline_ = deadline;
-    context->client_metadata_ = std::move(client_metadata);
-    context->peer_credentials_ = peer;
-    context->request_fds_ = std::move(request_fds);
+    std::unique_ptr<ServerContext> context(new ServerContext(Blank()));
+    Fill(*context, method, deadline, std::move(client_metadata), peer, std::move(request_fds));
     return context;
   }
 

@@ -275,11 +275,10 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
   absl::Time deadline = start.timeout_nanos() > 0
                             ? absl::Now() + absl::Nanoseconds(start.timeout_nanos())
                             : absl::InfiniteFuture();
-  std::unique_ptr<ServerContext> context = ServerContextAccess::Make(
-      handler.method().full_name, deadline, std::move(metadata), connection_->peer_credentials_for_reader(),
-      single_request ? std::move(fds) : std::vector<UniqueFd>());
-  auto call = std::make_shared<ServerCall>(id, handler, *route->service, *this, *connection_,
-                                           std::move(context));
+  auto call = std::make_shared<ServerCall>(id, handler, *route->service, *this, *connection_);
+  ServerContextAccess::Fill(call->context(), handler.method().full_name, deadline,
+                            std::move(metadata), connection_->peer_credentials_for_reader(),
+                            single_request ? std::move(fds) : std::vector<UniqueFd>());
   if (single_request) {
     std::unique_ptr<google::protobuf::MessageLite> request =
         TakeMessage(handler, MessageRole::kRequest);
