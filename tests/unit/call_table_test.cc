@@ -1,8 +1,10 @@
 // call_table_test: call ids are never 0 and compare by serial-number arithmetic, so they
 // wrap; a server admits any id not in flight, in any order; WasUsed tells a late frame
-// for an ended call from one for an id never reached; the map holds the calls.
+// for an ended call from one for an id never reached; the table holds the calls, however
+// many and in whatever order they come and go.
 #include "forkrpc/internal/call_table.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -147,6 +149,41 @@ TEST(CallTableMapTest, TakeAllEmptiesTheTable) {
   EXPECT_EQ(calls.size(), 2u);
   EXPECT_TRUE(table.empty());
   EXPECT_EQ(table.Find(1), nullptr);
+}
+
+TEST(CallTableMapTest, ManyCallsComeAndGoInAnyOrder) {
+  CallTable table;
+  std::vector<std::shared_ptr<CallState>> calls;
+  for (uint32_t id = 1; id <= 5; ++id) {
+    calls.push_back(std::make_shared<CallState>(id, false));
+    table.Insert(calls.back());
+  }
+  EXPECT_EQ(table.size(), 5u);
+  EXPECT_FALSE(table.Admit(1));  // the first call, still in flight
+  EXPECT_EQ(table.Remove(1), calls[0]);
+  EXPECT_EQ(table.Remove(4), calls[3]);
+  EXPECT_EQ(table.size(), 3u);
+  for (uint32_t id : {2, 3, 5}) EXPECT_EQ(table.Find(id), calls[id - 1].get()) << id;
+  EXPECT_EQ(table.Find(1), nullptr);
+  EXPECT_EQ(table.Find(4), nullptr);
+
+  // New calls take the places the ended ones left.
+  auto sixth = std::make_shared<CallState>(6, false);
+  auto seventh = std::make_shared<CallState>(7, false);
+  table.Insert(sixth);
+  table.Insert(seventh);
+  EXPECT_EQ(table.size(), 5u);
+  EXPECT_EQ(table.Find(6), sixth.get());
+  EXPECT_EQ(table.Find(7), seventh.get());
+  EXPECT_FALSE(table.Admit(7));
+
+  std::vector<std::shared_ptr<CallState>> taken = table.TakeAll();
+  std::vector<uint32_t> ids;
+  for (const auto& call : taken) ids.push_back(call->id());
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<uint32_t>{2, 3, 5, 6, 7}));
+  EXPECT_TRUE(table.empty());
+  EXPECT_EQ(table.Find(6), nullptr);
 }
 
 TEST(CallTableMapTest, RemovedIdStaysUsed) {

@@ -32,7 +32,7 @@ class CallTable {
   // Server side: records that the peer started call `id`. False for id 0 or an id in
   // use by a call in flight.
   bool Admit(uint32_t id) {
-    if (id == 0 || calls_.contains(id)) return false;
+    if (id == 0 || Find(id) != nullptr) return false;
     if (!seen_any_ || static_cast<int32_t>(id - latest_) > 0) latest_ = id;
     seen_any_ = true;
     return true;
@@ -44,6 +44,10 @@ class CallTable {
   }
 
   void Insert(std::shared_ptr<CallState> call) {
+    if (front_ == nullptr) {
+      front_ = std::move(call);
+      return;
+    }
     uint32_t id = call->id();
     calls_[id] = std::move(call);
   }
@@ -52,9 +56,10 @@ class CallTable {
   // moment ago (its frame is late, and dropped); a protocol error for an id never used.
   template <class Call>
   absl::StatusOr<std::shared_ptr<Call>> FindFor(const FrameHeader& header) const {
-    auto it = calls_.find(header.call_id);
     // One reference more, copied from the table's (shared_from_this would lock a
     // weak_ptr and copy twice: three atomic operations where one does).
+    if (InFront(header.call_id)) return std::static_pointer_cast<Call>(front_);
+    auto it = calls_.find(header.call_id);
     if (it != calls_.end()) return std::static_pointer_cast<Call>(it->second);
     if (WasUsed(header.call_id)) return nullptr;
     return ProtocolError(absl::StrCat(FrameTypeName(header.type), " frame for call id ",
@@ -62,11 +67,13 @@ class CallTable {
   }
 
   CallState* Find(uint32_t id) const {
+    if (InFront(id)) return front_.get();
     auto it = calls_.find(id);
     return it == calls_.end() ? nullptr : it->second.get();
   }
 
   std::shared_ptr<CallState> Remove(uint32_t id) {
+    if (InFront(id)) return std::move(front_);
     auto it = calls_.find(id);
     if (it == calls_.end()) return nullptr;
     std::shared_ptr<CallState> call = std::move(it->second);
@@ -77,16 +84,23 @@ class CallTable {
   // Empties the table, returning every call, for failing them all.
   std::vector<std::shared_ptr<CallState>> TakeAll() {
     std::vector<std::shared_ptr<CallState>> calls;
-    calls.reserve(calls_.size());
+    calls.reserve(size());
+    if (front_ != nullptr) calls.push_back(std::move(front_));
     for (auto& [id, call] : calls_) calls.push_back(std::move(call));
     calls_.clear();
     return calls;
   }
 
-  size_t size() const { return calls_.size(); }
-  bool empty() const { return calls_.empty(); }
+  size_t size() const { return calls_.size() + (front_ != nullptr ? 1 : 0); }
+  bool empty() const { return front_ == nullptr && calls_.empty(); }
 
  private:
+  bool InFront(uint32_t id) const { return front_ != nullptr && front_->id() == id; }
+
+  // A call kept beside the map rather than in it: the first one inserted while the
+  // slot is free. A connection usually carries one call at a time, which then costs no
+  // hashing to insert, find and remove.
+  std::shared_ptr<CallState> front_;
   absl::flat_hash_map<uint32_t, std::shared_ptr<CallState>> calls_;
   uint32_t next_id_ = 1;
   uint32_t latest_ = 0;
