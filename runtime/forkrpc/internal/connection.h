@@ -211,7 +211,11 @@ class Connection {
   // the caller to run), a caller in Await asks for the socket, WakeReader is called, or
   // the connection fails. `after_watchdog` when the thread was woken by the watchdog:
   // it then takes over only from a socket unwatched for a whole watchdog period.
-  WatchResult Watch(Work* work, bool after_watchdog) ABSL_LOCKS_EXCLUDED(mu_);
+  // `leaving_for_work` runs with mu() held in the section that gives the socket up,
+  // when there is work to run: the caller counts itself busy there, in no section of
+  // its own.
+  WatchResult Watch(Work* work, bool after_watchdog,
+                    absl::FunctionRef<void()> leaving_for_work) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Waits for the peer's hello until `deadline`. Its setup error, if any, is returned.
   absl::StatusOr<HelloInfo> AwaitPeerHello(absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);

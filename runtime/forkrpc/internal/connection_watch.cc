@@ -70,7 +70,8 @@ void Connection::NotifyIdleThread() {
   [[maybe_unused]] ssize_t written = ::write(work_posted_.get(), &one, sizeof(one));
 }
 
-Connection::WatchResult Connection::Watch(Work* work, bool after_watchdog) {
+Connection::WatchResult Connection::Watch(Work* work, bool after_watchdog,
+                                          absl::FunctionRef<void()> leaving_for_work) {
   absl::Duration too_soon_by = absl::ZeroDuration();
   {
     absl::MutexLock lock(&mu_);
@@ -136,6 +137,7 @@ Connection::WatchResult Connection::Watch(Work* work, bool after_watchdog) {
     absl::MutexLock lock(&mu_);
     reader_active_ = false;
     arm = DropReaderRole();
+    if (*work) leaving_for_work();
   }
   // Unwatched now: if this thread is off to run a long call, another must take over.
   if (arm) ArmWatchdog(kWatchdogPeriod);

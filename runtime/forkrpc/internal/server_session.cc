@@ -76,22 +76,34 @@ absl::Status ServerSession::Run(absl::Duration handler_grace) {
 void ServerSession::PoolThread() {
   Connection::IdleWait idle(*connection_);
   bool after_watchdog = false;
-  bool ran_work = false;  // the last turn ran a call, and still counts as busy
+  bool ran_call = false;  // the last turn ran a call, and still counts as busy
+  // Counts this thread busy, in a section the turn takes anyway (every work item of a
+  // server is a call: OnCallStart makes them all).
+  auto count_busy = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
+    ++busy_threads_;
+    EnsureReader();
+  };
   for (;;) {
     Work work;
     {
       absl::MutexLock lock(&connection_->mu());
-      if (ran_work) --busy_threads_;  // in the section that looks for more work anyway
-      ran_work = false;
+      if (ran_call) {
+        // Only now, its answer sent, may Shutdown (which waits for the running calls)
+        // close the connection.
+        --busy_threads_;
+        --running_calls_;
+      }
+      ran_call = false;
       if (!work_queue_.empty()) {
         work = std::move(work_queue_.front());
         work_queue_.erase(work_queue_.begin());
+        count_busy();
       } else if (done_) {
         return;
       }
     }
     if (!work) {
-      Connection::WatchResult watched = connection_->Watch(&work, after_watchdog);
+      Connection::WatchResult watched = connection_->Watch(&work, after_watchdog, count_busy);
       after_watchdog = false;
       if (watched == Connection::WatchResult::kNotWatching) {
         // Another thread watches the socket: sleep until the watchdog says it has gone
@@ -101,13 +113,8 @@ void ServerSession::PoolThread() {
       }
       if (!work) continue;
     }
-    {
-      absl::MutexLock lock(&connection_->mu());
-      ++busy_threads_;
-      EnsureReader();
-    }
     work();
-    ran_work = true;
+    ran_call = true;
   }
 }
 
@@ -363,11 +370,9 @@ void ServerSession::FinishCall(ServerCall& call, absl::Status status,
     answer = !call.ended;
     call.ended = true;
   }
-  // A cancelled call's client has stopped listening: its answer is not sent.
+  // A cancelled call's client has stopped listening: its answer is not sent. The pool
+  // thread counts the call as no longer running when it returns (PoolThread).
   if (answer && !call.context().IsCancelled()) Answer(call, std::move(status), response);
-  // Only now may Shutdown, which waits for the running calls, close the connection.
-  absl::MutexLock lock(&connection_->mu());
-  --running_calls_;
 }
 
 void ServerSession::Answer(ServerCall& call, absl::Status status,
