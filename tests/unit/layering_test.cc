@@ -104,6 +104,7 @@ const std::map<Stem, TableEntry>& LayerTable() {
       {"internal/server_call", {Layer::kRpc}},
       {"internal/server_session", {Layer::kRpc}},
       {"internal/message_cache", {Layer::kRpc}},
+      {"internal/recycling_allocator", {Layer::kRpc}},
       // process
       {"exit_status", {Layer::kProcess}},
       {"child", {Layer::kProcess}},

@@ -7,6 +7,7 @@
 #include "forkrpc/internal/control_codec.h"
 #include "forkrpc/internal/errno_status.h"
 #include "forkrpc/internal/message_cache.h"
+#include "forkrpc/internal/recycling_allocator.h"
 #include "forkrpc/internal/server_context_access.h"
 #include "forkrpc/internal/socket_io.h"
 #include "forkrpc/wire.pb.h"
@@ -282,7 +283,8 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
   absl::Time deadline = start.timeout_nanos() > 0
                             ? absl::Now() + absl::Nanoseconds(start.timeout_nanos())
                             : absl::InfiniteFuture();
-  auto call = std::make_shared<ServerCall>(id, handler, *route->service, *this, *connection_);
+  auto call = std::allocate_shared<ServerCall>(RecyclingAllocator<ServerCall>(), id, handler,
+                                               *route->service, *this, *connection_);
   ServerContextAccess::Fill(call->context(), handler.method().full_name, deadline,
                             std::move(metadata), connection_->peer_credentials_for_reader(),
                             single_request ? std::move(fds) : std::vector<UniqueFd>());

@@ -9,6 +9,7 @@
 #include "forkrpc/internal/client_stream.h"
 #include "forkrpc/internal/control_codec.h"
 #include "forkrpc/internal/errno_status.h"
+#include "forkrpc/internal/recycling_allocator.h"
 #include "forkrpc/internal/socket_io.h"
 
 namespace forkrpc::internal {
@@ -153,7 +154,8 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
       return absl::UnavailableError(
           absl::StrCat(connection_->peer_name(), " is going away: ", *goodbye_));
     } else {
-      call = std::make_shared<ClientCall>(calls_.NextId(), method, deadline, weak_from_this());
+      call = std::allocate_shared<ClientCall>(RecyclingAllocator<ClientCall>(), calls_.NextId(),
+                                             method, deadline, weak_from_this());
       call->response_target = response_target;
       if (done != nullptr) {
         call->done = std::move(*done);
