@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,13 @@ namespace {
 // Minimum seconds per case in each mode, before a case's weight.
 constexpr double kFullMinSeconds = 1.0;
 constexpr double kQuickMinSeconds = 0.15;
+
+// A full run measures each timed case in rounds that share its time, interleaved at
+// random with the rounds of every other case of the program, and records each metric's
+// median over the rounds. This machine's neighbours come and go: a noisy minute then
+// lands on a round or two of every implementation, not on the whole of one
+// implementation's measurement while its floor ran in a quiet one.
+constexpr int kFullRounds = 5;
 
 RunMode g_mode = RunMode::kFull;
 std::string g_records_path;
@@ -71,8 +79,16 @@ void InitBenchmarks(int* argc, char** argv) {
   if (!deadlock_detection) {
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   }
-  benchmark::Initialize(argc, argv);
-  if (*argc > 1) Usage(argv[0], argv[1]);
+  // A full run interleaves its rounds (kFullRounds) unless the command line says
+  // otherwise: the flag goes before the others, so a later one overrides it.
+  static char interleave[] = "--benchmark_enable_random_interleaving=true";
+  std::vector<char*> args(argv, argv + *argc);
+  if (g_mode == RunMode::kFull) args.insert(args.begin() + 1, interleave);
+  int arg_count = static_cast<int>(args.size());
+  args.push_back(nullptr);
+  benchmark::Initialize(&arg_count, args.data());
+  if (arg_count > 1) Usage(argv[0], args[1]);
+  *argc = 1;
 }
 
 benchmark::internal::Benchmark* AddCase(const std::string& case_name, const std::string& impl,
@@ -92,7 +108,7 @@ benchmark::internal::Benchmark* AddCase(const std::string& case_name, const std:
       bench->MinTime(kQuickMinSeconds * weight);
       break;
     case RunMode::kFull:
-      bench->MinTime(kFullMinSeconds * weight);
+      bench->MinTime(kFullMinSeconds * weight / kFullRounds)->Repetitions(kFullRounds);
       break;
   }
   return bench;

@@ -70,9 +70,20 @@ std::string UnitOf(absl::string_view metric) {
 void RecordReporter::ReportRuns(const std::vector<Run>& runs) {
   ConsoleReporter::ReportRuns(runs);
   for (const Run& run : runs) {
-    if (run.run_type != Run::RT_Iteration) continue;
-    auto info = cases_.find(run.run_name.function_name);
+    const std::string& name = run.run_name.function_name;
+    auto info = cases_.find(name);
     if (info == cases_.end()) continue;
+    if (run.repetitions > 1) {
+      // A case measured in rounds: its records are the median of each metric over the
+      // rounds, or the error of its first failed round (a round that fails leaves the
+      // others' median meaningless, and no median at all if every round failed).
+      if (failed_.count(name) != 0) continue;
+      if (run.run_type == Run::RT_Iteration && !run.error_occurred) continue;
+      if (run.run_type == Run::RT_Aggregate && run.aggregate_name != "median") continue;
+      if (run.error_occurred) failed_.insert(name);
+    } else if (run.run_type != Run::RT_Iteration) {
+      continue;
+    }
     const CaseInfo& c = info->second;
     for (const std::string& metric : c.metrics) {
       Record record{c.case_name, c.impl, metric, std::nullopt, ""};

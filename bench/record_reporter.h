@@ -2,12 +2,14 @@
 // collects. Each counter of each case becomes one record,
 //   {"case": "unary_16B", "impl": "floor", "metric": "p50_us", "value": 7.9, "unit": "us"},
 // and a case that ended early gives each of its metrics with "value": null and a
-// "note" saying why. The console shows the usual table meanwhile.
+// "note" saying why. A case run in rounds (a full run's repetitions) gives the median of
+// each counter over its rounds. The console shows the usual table meanwhile.
 #ifndef FORKRPC_BENCH_RECORD_REPORTER_H_
 #define FORKRPC_BENCH_RECORD_REPORTER_H_
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +54,8 @@ class RecordReporter : public benchmark::ConsoleReporter {
 
   const std::map<std::string, CaseInfo>& cases_;
   std::vector<Record> records_;
+  // Cases measured in rounds that have recorded a failed round.
+  std::set<std::string> failed_;
 };
 
 }  // namespace forkrpc_bench

@@ -80,6 +80,18 @@ def split_variant(metric):
     return metric, ", ".join(labels)
 
 
+def variant_order(label):
+    """Sort key of a row's variant label: the headline first, then two CPUs, then
+    unpinned; within each, the fastest path before each path's own row. Records come in
+    the order their rounds finished, which a full run shuffles."""
+    parts = label.split(", ") if label else []
+    placements = [name for _, name in PLACEMENTS]
+    paths = [name for _, name in PATHS]
+    placement = next((1 + placements.index(p) for p in parts if p in placements), 0)
+    path = next((1 + paths.index(p) for p in parts if p in paths), 0)
+    return placement, path
+
+
 def fmt_number(value):
     if value is None:
         return "?"
@@ -155,7 +167,7 @@ def print_table(table, out):
             short = note.split(":")[0] if note.startswith("n/a") else "error: " + note
             out.write(f"| {case} | {impl} | {short} | | |\n")
             continue
-        for variant, metrics in by_variant.items():
+        for variant, metrics in sorted(by_variant.items(), key=lambda v: variant_order(v[0])):
             label = f"{case} ({variant})" if variant else case
             measured, floor_ratio, grpc_ratio = row_cells(table, case, impl, metrics)
             out.write(f"| {label} | {impl} | {measured} | {floor_ratio} | {grpc_ratio} |\n")
