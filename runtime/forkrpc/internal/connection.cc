@@ -159,9 +159,9 @@ Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl:
       reader_active_ = false;
       read_here = true;
       if (deadline != absl::InfiniteFuture() && absl::Now() >= deadline && !ready()) {
-        bool arm = DropReaderRole();
+        int64_t left_at = DropReaderRole();
         mu_.Unlock();
-        if (arm) ArmWatchdog(kWatchdogPeriod);
+        if (left_at != 0) ArmWatchdogAfterDrop(left_at);
         return AwaitResult::kTimeout;
       }
       continue;
@@ -188,9 +188,9 @@ Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl:
   }
   // The role was given up above, in the critical section that saw `ready`; if this
   // thread held it, the socket is unwatched now.
-  bool arm = read_here && !reader_active_ && DropReaderRole();
+  int64_t left_at = read_here && !reader_active_ ? DropReaderRole() : 0;
   mu_.Unlock();
-  if (arm) ArmWatchdog(kWatchdogPeriod);
+  if (left_at != 0) ArmWatchdogAfterDrop(left_at);
   return AwaitResult::kReady;
 }
 
@@ -647,13 +647,13 @@ bool Connection::TryTakeReaderRole() {
 }
 
 void Connection::ReleaseReaderRole() {
-  bool arm;
+  int64_t left_at;
   {
     absl::MutexLock lock(&mu_);
     reader_active_ = false;
-    arm = DropReaderRole();
+    left_at = DropReaderRole();
   }
-  if (arm) ArmWatchdog(kWatchdogPeriod);
+  if (left_at != 0) ArmWatchdogAfterDrop(left_at);
 }
 
 // --- stream messages -----------------------------------------------------------------

@@ -373,8 +373,14 @@ class Connection {
   // Claims the reader role if it is free.
   bool TryTakeReaderRole() ABSL_LOCKS_EXCLUDED(mu_);
   void ReleaseReaderRole() ABSL_LOCKS_EXCLUDED(mu_);
-  // Marks the socket unwatched from now; true if the watchdog should be armed.
-  bool DropReaderRole() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Marks the socket unwatched from now. Returns now (monotonic nanoseconds) if the
+  // watchdog should watch this stretch (ArmWatchdogAfterDrop, outside the lock), else 0.
+  int64_t DropReaderRole() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes the watchdog fire a period after `left_at`, DropReaderRole's time, unless it
+  // is set to fire sooner than that (and not too soon, see the definition).
+  void ArmWatchdogAfterDrop(int64_t left_at);
+  // Sets the watchdog's timer to fire at `due` (monotonic nanoseconds).
+  void SetWatchdogTimer(int64_t due);
 
   // Reader-role holder only: waits until the socket is readable (or `deadline`), then
   // receives and dispatches one packet. Blocks in the receive if `may_block` and
@@ -436,6 +442,8 @@ class Connection {
   UniqueFd watchdog_;
   UniqueFd work_posted_;
   std::atomic<bool> watchdog_armed_{false};
+  // When the armed timer fires (monotonic nanoseconds).
+  std::atomic<int64_t> watchdog_due_nanos_{0};
   ConnectionOptions options_;
   Handler* handler_ = nullptr;
 

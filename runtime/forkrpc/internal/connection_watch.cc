@@ -19,6 +19,10 @@ namespace {
 // finding nothing (Connection::poll_after_work_).
 constexpr uint32_t kRetryTryAfterWork = 16;
 
+// A watchdog timer due this close to a new stretch's start is moved to a period after
+// it (ArmWatchdogAfterDrop).
+constexpr int64_t kWatchdogMoveMarginNanos = 1'000'000;
+
 // The watchdog's clock in nanoseconds, read each time a watcher leaves to run a call:
 // the monotonic clock straight from the vDSO costs less than absl::Now().
 int64_t WatchdogNowNanos() {
@@ -37,13 +41,13 @@ absl::Status Connection::EnableWatchdog() {
   return absl::OkStatus();
 }
 
-bool Connection::DropReaderRole() {
+int64_t Connection::DropReaderRole() {
   bool handed_over = handover_requested_;
   reader_is_idle_watcher_ = false;
   handover_requested_ = false;
-  if (!watchdog_.valid() || handed_over) return false;
+  if (!watchdog_.valid() || handed_over) return 0;
   unwatched_since_nanos_ = WatchdogNowNanos();
-  return true;
+  return unwatched_since_nanos_;
 }
 
 bool Connection::TakeWatchdogExpiry() {
@@ -60,9 +64,34 @@ absl::Duration Connection::UnwatchedFor() const {
 
 void Connection::ArmWatchdog(absl::Duration delay) {
   if (watchdog_armed_.exchange(true, std::memory_order_acq_rel)) return;
+  SetWatchdogTimer(WatchdogNowNanos() +
+                   absl::ToInt64Nanoseconds(std::max(delay, absl::Microseconds(1))));
+}
+
+void Connection::ArmWatchdogAfterDrop(int64_t left_at) {
+  int64_t due = left_at + absl::ToInt64Nanoseconds(kWatchdogPeriod);
+  if (!watchdog_armed_.exchange(true, std::memory_order_acq_rel)) {
+    SetWatchdogTimer(due);
+    return;
+  }
+  // Still armed for an earlier stretch, which has ended (the socket was watched again
+  // since, or it could not have been dropped now). Left alone, the timer fires for
+  // nothing, waking a sleeper that finds the socket watched or unwatched only a moment:
+  // with short calls coming steadily, once a period, and the call it lands on pays for
+  // the wake-up. Moving the timer at every drop would cost each call a system call;
+  // moved only when it is about to fire, it costs one every few milliseconds, and a
+  // steady run of short calls never wakes anyone.
+  if (watchdog_due_nanos_.load(std::memory_order_relaxed) - left_at < kWatchdogMoveMarginNanos) {
+    SetWatchdogTimer(due);
+  }
+}
+
+void Connection::SetWatchdogTimer(int64_t due) {
+  watchdog_due_nanos_.store(due, std::memory_order_relaxed);
   itimerspec timer{};
-  timer.it_value = absl::ToTimespec(std::max(delay, absl::Microseconds(1)));
-  ::timerfd_settime(watchdog_.get(), 0, &timer, nullptr);
+  timer.it_value.tv_sec = due / 1'000'000'000;
+  timer.it_value.tv_nsec = due % 1'000'000'000;
+  ::timerfd_settime(watchdog_.get(), TFD_TIMER_ABSTIME, &timer, nullptr);
 }
 
 void Connection::NotifyIdleThread() {
@@ -132,15 +161,15 @@ Connection::WatchResult Connection::Watch(Work* work, bool after_watchdog,
     absl::MutexLock lock(&mu_);
     if (handover_requested_) break;
   }
-  bool arm;
+  int64_t left_at;
   {
     absl::MutexLock lock(&mu_);
     reader_active_ = false;
-    arm = DropReaderRole();
+    left_at = DropReaderRole();
     if (*work) leaving_for_work();
   }
   // Unwatched now: if this thread is off to run a long call, another must take over.
-  if (arm) ArmWatchdog(kWatchdogPeriod);
+  if (left_at != 0) ArmWatchdogAfterDrop(left_at);
   return WatchResult::kWatched;
 }
 
