@@ -1,22 +1,28 @@
 // call_cost: makes N echo calls of 16 B from this process to a forked helper, for
 // bench/count-instructions.sh to count what they cost in instructions under callgrind.
 // Not a timing benchmark: under valgrind every process runs some fifty times slower.
-//   call_cost --calls N [--async] [--datagram]
+//   call_cost --calls N [--async] [--datagram] [--percentiles]
 // --async keeps 64 calls in flight with the async API, each restarted from its
 // completion by the 64-in-flight benchmark's AsyncWindow; otherwise one synchronous
-// call at a time. The helper is a plain fork
+// call at a time. --percentiles (synchronous calls, outside valgrind) times each call
+// and prints percentiles of the round trip, up to the 99.9th, to see the tail:
+//   taskset -c 0 build-bench/bench/call_cost --calls 200000 --percentiles The helper is a plain fork
 // serving on a socketpair, not Spawn: valgrind does not know pidfd_open. Prints the
 // helper's pid, so that its counts can be told from the caller's.
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "bench/async_window.h"
 #include "bench/echo_service.h"
 
@@ -30,29 +36,42 @@ constexpr int kWindow = 64;
   std::exit(1);
 }
 
-void CallOneByOne(frpc::Echo::Stub& stub, int64_t calls) {
+void CallOneByOne(frpc::Echo::Stub& stub, int64_t calls, bool percentiles) {
   Msg request = MakeRequest(16);
   Msg reply;
+  std::vector<double> micros;
+  if (percentiles) micros.reserve(calls);
   for (int64_t i = 0; i < calls; ++i) {
+    absl::Time start = percentiles ? absl::Now() : absl::InfinitePast();
     absl::Status status = EchoOnce(stub, request, &reply);
     if (!status.ok()) Die(status.ToString());
+    if (percentiles) micros.push_back(absl::ToDoubleMicroseconds(absl::Now() - start));
+  }
+  if (!percentiles) return;
+  std::sort(micros.begin(), micros.end());
+  for (double rank : {50.0, 90.0, 99.0, 99.5, 99.9}) {
+    size_t at = static_cast<size_t>(rank / 100 * static_cast<double>(micros.size() - 1));
+    std::printf("p%g %.2f us\n", rank, micros[at]);
   }
 }
 
 int Main(int argc, char** argv) {
   int64_t calls = 0;
   bool async = false;
+  bool percentiles = false;
   forkrpc::SocketType type = forkrpc::SocketType::kSeqPacket;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--async") {
       async = true;
+    } else if (arg == "--percentiles") {
+      percentiles = true;
     } else if (arg == "--datagram") {
       type = forkrpc::SocketType::kDatagram;
     } else if (arg == "--calls" && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], &calls)) {
       ++i;
     } else {
-      Die("usage: call_cost --calls N [--async] [--datagram]");
+      Die("usage: call_cost --calls N [--async] [--datagram] [--percentiles]");
     }
   }
   if (calls <= 0) Die("--calls wants a positive number");
@@ -84,7 +103,7 @@ int Main(int argc, char** argv) {
       absl::Status status = AsyncWindow(stub, request, kWindow).Run(calls);
       if (!status.ok()) Die(status.ToString());
     } else {
-      CallOneByOne(stub, calls);
+      CallOneByOne(stub, calls, percentiles);
     }
   }  // the channel closes here, and the helper's Serve returns
   int status = 0;
