@@ -1,14 +1,18 @@
 // call_cost: makes N echo calls of 16 B from this process to a forked helper, for
 // bench/count-instructions.sh to count what they cost in instructions under callgrind.
 // Not a timing benchmark: under valgrind every process runs some fifty times slower.
-//   call_cost --calls N [--async] [--datagram] [--percentiles]
+//   call_cost --calls N [--async] [--datagram] [--percentiles] [--payload BYTES]
+//             [--cpus CALLER,HELPER]
 // --async keeps 64 calls in flight with the async API, each restarted from its
 // completion by the 64-in-flight benchmark's AsyncWindow; otherwise one synchronous
 // call at a time. --percentiles (synchronous calls, outside valgrind) times each call
 // and prints percentiles of the round trip, up to the 99.9th, to see the tail:
 //   taskset -c 0 build-bench/bench/call_cost --calls 200000 --percentiles The helper is a plain fork
 // serving on a socketpair, not Spawn: valgrind does not know pidfd_open. Prints the
-// helper's pid, so that its counts can be told from the caller's.
+// helper's pid, so that its counts can be told from the caller's. --payload sets the
+// request's size; --cpus pins the caller and the helper to one CPU each, so that a
+// profile or `perf stat` sees what crossing between CPUs costs one kind of call.
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -36,8 +41,16 @@ constexpr int kWindow = 64;
   std::exit(1);
 }
 
-void CallOneByOne(frpc::Echo::Stub& stub, int64_t calls, bool percentiles) {
-  Msg request = MakeRequest(16);
+// Pins this process, and the threads it starts from now on, to `cpu`.
+void PinTo(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (::sched_setaffinity(0, sizeof(set), &set) != 0) Die("sched_setaffinity failed");
+}
+
+void CallOneByOne(frpc::Echo::Stub& stub, int64_t calls, size_t payload, bool percentiles) {
+  Msg request = MakeRequest(payload);
   Msg reply;
   std::vector<double> micros;
   if (percentiles) micros.reserve(calls);
@@ -59,6 +72,8 @@ int Main(int argc, char** argv) {
   int64_t calls = 0;
   bool async = false;
   bool percentiles = false;
+  int64_t payload = 16;
+  std::vector<int> cpus;  // the caller's and the helper's, when pinned
   forkrpc::SocketType type = forkrpc::SocketType::kSeqPacket;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -70,11 +85,22 @@ int Main(int argc, char** argv) {
       type = forkrpc::SocketType::kDatagram;
     } else if (arg == "--calls" && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], &calls)) {
       ++i;
+    } else if (arg == "--payload" && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], &payload)) {
+      ++i;
+    } else if (arg == "--cpus" && i + 1 < argc) {
+      for (absl::string_view part : absl::StrSplit(argv[++i], ',')) {
+        int cpu = -1;
+        if (!absl::SimpleAtoi(part, &cpu) || cpu >= CPU_SETSIZE) cpu = -1;
+        cpus.push_back(cpu);
+      }
+      if (cpus.size() != 2 || std::min(cpus[0], cpus[1]) < 0) Die("--cpus wants two CPU numbers: CALLER,HELPER");
     } else {
-      Die("usage: call_cost --calls N [--async] [--datagram] [--percentiles]");
+      Die("usage: call_cost --calls N [--async] [--datagram] [--percentiles] "
+          "[--payload BYTES] [--cpus CALLER,HELPER]");
     }
   }
   if (calls <= 0) Die("--calls wants a positive number");
+  if (payload < 0) Die("--payload wants a size in bytes");
   // As the benchmarks do: Debian's Abseil checks every lock for deadlock cycles.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
@@ -84,6 +110,7 @@ int Main(int argc, char** argv) {
   if (helper < 0) Die("fork failed");
   if (helper == 0) {
     ends->first.reset();
+    if (!cpus.empty()) PinTo(cpus[1]);
     EchoService service;
     forkrpc::Server server;
     server.Register(&service);
@@ -91,6 +118,7 @@ int Main(int argc, char** argv) {
     ::_exit(served.ok() ? 0 : 1);
   }
   ends->second.reset();
+  if (!cpus.empty()) PinTo(cpus[0]);
   std::printf("helper pid %d\n", static_cast<int>(helper));
   std::fflush(stdout);
   {
@@ -99,11 +127,11 @@ int Main(int argc, char** argv) {
     if (!channel.ok()) Die(channel.status().ToString());
     frpc::Echo::Stub stub(*std::move(channel));
     if (async) {
-      Msg request = MakeRequest(16);
+      Msg request = MakeRequest(static_cast<size_t>(payload));
       absl::Status status = AsyncWindow(stub, request, kWindow).Run(calls);
       if (!status.ok()) Die(status.ToString());
     } else {
-      CallOneByOne(stub, calls, percentiles);
+      CallOneByOne(stub, calls, static_cast<size_t>(payload), percentiles);
     }
   }  // the channel closes here, and the helper's Serve returns
   int status = 0;
