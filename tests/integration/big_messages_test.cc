@@ -2,6 +2,7 @@
 // both socket types and both ways a big message can travel (in chunks over the socket,
 // or in a sealed memfd); what arrives is compared with what was sent. Limits refuse what
 // is over them with RESOURCE_EXHAUSTED and the channel carries on.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/fake_server.h"
 #include "tests/support/process_hygiene.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_service.h"
@@ -217,6 +219,34 @@ TEST_P(BigMessagesTest, ResponseOverTheClientsLimitIsRefusedByTheServer) {
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("limit of 1048576 bytes")));
   ExpectEveryCallKindRoundTrips(RequestOfSerializedSize(512 << 10));
 }
+
+// A channel's socket has room for more than one packet on its way, so a big message's
+// chunks need not wait for the receiver to take each before the next can go.
+class BigMessageSendTest : public SocketTypeTest {};
+
+TEST_P(BigMessageSendTest, AMessageOfTwoPacketsLeavesBeforeThePeerReadsAny) {
+  absl::StatusOr<std::pair<UniqueFd, UniqueFd>> ends = SocketPair(GetParam());
+  ASSERT_THAT(ends, IsOk());
+  FakeServer peer(std::move(ends->second));
+  peer.SendHello();
+  {
+    absl::StatusOr<std::shared_ptr<Channel>> channel = Channel::Create(std::move(ends->first));
+    ASSERT_THAT(channel, IsOk());
+    forkrpc::test::Test::Stub stub(*std::move(channel));
+    ClientContext context;
+    context.set_timeout(absl::Seconds(1));
+    Reply reply;
+    // The peer reads nothing until the call is over and the channel closed.
+    EXPECT_THAT(stub.Echo(context, RequestOfSerializedSize(kPacketLimit * 3 / 2), &reply),
+                StatusIs(absl::StatusCode::kDeadlineExceeded));
+  }
+  // A chunked request's CALL_START comes after its chunks: if it went, all of them did.
+  // What was sent is all there now; a DGRAM peer would wait for more forever.
+  ASSERT_EQ(::fcntl(peer.fd(), F_SETFL, O_NONBLOCK), 0);
+  EXPECT_NE(peer.AwaitCallStart(), 0u);
+}
+
+FORKRPC_INSTANTIATE_FOR_SOCKET_TYPES(BigMessageSendTest);
 
 INSTANTIATE_TEST_SUITE_P(Transports, BigMessagesTest,
                          ::testing::Values(Case{SocketType::kSeqPacket, Transport::kChunks},
