@@ -6,6 +6,8 @@
 //   kPacketChunks  a SOCK_SEQPACKET socketpair: an 8-byte length packet, then the
 //                  bytes in packets of 212,960 B, the most a default socket buffer
 //                  passes in one;
+//   both with the send buffer forkrpc's connections ask for (2 MiB, capped by
+//   net.core.wmem_max), so that several writes or packets are on their way at once;
 //   kMemfd         a fresh memfd per message: serialized into its mapping, sealed,
 //                  passed with SCM_RIGHTS; the receiver checks the seals and the size,
 //                  maps it and parses from the mapping.
