@@ -337,6 +337,9 @@ class Connection {
   // Sends `frame` along `plan`.
   absl::Status SendPlanned(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
   absl::Status SendChunked(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
+  // The stream SendChunked serializes into, which sends each chunk as it fills
+  // (connection_send.cc).
+  class ChunkWriter;
   absl::Status SendViaMemfd(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
   // The header of `frame` sent along `plan`, with `path_flag` (kFlagChunked,
   // kFlagOutOfLine or 0) and `fd_count` descriptors in its own packet.
