@@ -22,7 +22,8 @@ constexpr size_t kStreamWrite = 208 * 1024;
 // The largest SOCK_SEQPACKET packet the default socket buffer (212,992 B) passes.
 constexpr size_t kChunkPacket = 212960;
 // The send buffer both ends of the stream and chunks paths ask for: the one forkrpc's
-// connections ask for, so that several writes or packets are on their way at once.
+// connections ask for before their first chunked message, so that several writes or
+// packets are on their way at once.
 constexpr int kSendBuffer = 2 << 20;
 constexpr int kRequiredSeals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
 

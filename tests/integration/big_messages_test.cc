@@ -220,8 +220,9 @@ TEST_P(BigMessagesTest, ResponseOverTheClientsLimitIsRefusedByTheServer) {
   ExpectEveryCallKindRoundTrips(RequestOfSerializedSize(512 << 10));
 }
 
-// A channel's socket has room for more than one packet on its way, so a big message's
-// chunks need not wait for the receiver to take each before the next can go.
+// Before a channel sends a message in chunks, it makes room in its socket for more than
+// one packet on its way, so the chunks need not wait for the receiver to take each
+// before the next can go.
 class BigMessageSendTest : public SocketTypeTest {};
 
 TEST_P(BigMessageSendTest, AMessageOfTwoPacketsLeavesBeforeThePeerReadsAny) {

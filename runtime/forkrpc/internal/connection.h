@@ -337,6 +337,8 @@ class Connection {
   // Sends `frame` along `plan`.
   absl::Status SendPlanned(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
   absl::Status SendChunked(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
+  // Asks for a send buffer of several packets, once, before the first chunked message.
+  absl::Status EnlargeSendBuffer();
   // The stream SendChunked serializes into, which sends each chunk as it fills
   // (connection_send.cc).
   class ChunkWriter;
@@ -436,6 +438,7 @@ class Connection {
   const UniqueFd socket_;
   const SocketType socket_type_;
   const uint32_t max_packet_size_;  // the largest packet we send
+  std::atomic<bool> send_buffer_enlarged_{false};
   const UniqueFd wake_;             // eventfd that interrupts the reader's poll
   // eventfd that wakes IdleWait sleepers. Never read: a reader draining it would
   // swallow the edge an idle thread's epoll_wait is about to report.

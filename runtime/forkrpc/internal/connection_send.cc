@@ -331,6 +331,8 @@ class Connection::ChunkWriter final : public google::protobuf::io::ZeroCopyOutpu
 // anyway, and one long copy was faster than a copy per chunk on the machines measured.
 absl::Status Connection::SendChunked(const OutgoingFrame& frame, const Plan& plan,
                                      absl::Time deadline) {
+  absl::Status enlarged = EnlargeSendBuffer();
+  if (!enlarged.ok()) return enlarged;
   ChunkWriter writer(*this, frame, plan, deadline);
   if (frame.message != nullptr && plan.message_size > kSerializedWholeUpTo) {
     // `coded` gives back to the writer what it did not fill as it goes, at the brace.
