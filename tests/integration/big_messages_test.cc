@@ -247,6 +247,24 @@ TEST_P(BigMessageSendTest, AMessageOfTwoPacketsLeavesBeforeThePeerReadsAny) {
   EXPECT_NE(peer.AwaitCallStart(), 0u);
 }
 
+TEST_P(BigMessageSendTest, AMessageSerializedAsItGoesStopsAtTheDeadline) {
+  absl::StatusOr<std::pair<UniqueFd, UniqueFd>> ends = SocketPair(GetParam());
+  ASSERT_THAT(ends, IsOk());
+  FakeServer peer(std::move(ends->second));
+  peer.SendHello();
+  absl::StatusOr<std::shared_ptr<Channel>> channel = Channel::Create(std::move(ends->first));
+  ASSERT_THAT(channel, IsOk());
+  forkrpc::test::Test::Stub stub(*std::move(channel));
+  ClientContext context;
+  context.set_timeout(absl::Milliseconds(200));
+  Reply reply;
+  // 16 MiB is serialized a chunk at a time and does not fit the socket's buffer: with the
+  // peer reading nothing, a chunk's send waits until the deadline and the rest is
+  // never sent.
+  EXPECT_THAT(stub.Echo(context, RequestOfSerializedSize(int64_t{16} << 20), &reply),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+}
+
 FORKRPC_INSTANTIATE_FOR_SOCKET_TYPES(BigMessageSendTest);
 
 INSTANTIATE_TEST_SUITE_P(Transports, BigMessagesTest,
