@@ -328,7 +328,8 @@ class Connection::ChunkWriter final : public google::protobuf::io::ZeroCopyOutpu
 // Sends the message in CHUNK frames (ChunkWriter), between which other calls' frames may
 // pass, and ends with the frame itself, flagged CHUNKED. A message of up to
 // kSerializedWholeUpTo bytes is serialized whole first: a buffer that size stays in cache
-// anyway, and one long copy was faster than a copy per chunk on the machines measured.
+// anyway, and there one long copy beat a copy per chunk (docs/performance.md, the
+// profiles of big messages).
 absl::Status Connection::SendChunked(const OutgoingFrame& frame, const Plan& plan,
                                      absl::Time deadline) {
   absl::Status enlarged = EnlargeSendBuffer();
