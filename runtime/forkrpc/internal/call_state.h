@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "forkrpc/internal/flow_control.h"
 #include "forkrpc/internal/message_bytes.h"
 #include "forkrpc/unique_fd.h"
@@ -18,11 +19,18 @@
 
 namespace forkrpc::internal {
 
-// Where a received message goes: parsed into `message`, its descriptors appended to
-// `fds` (closed when `fds` is null).
+// Where a received message goes: parsed into `message`, its descriptors into `fds`
+// (closed when `fds` is null).
 struct MessageTarget {
   google::protobuf::MessageLite* message = nullptr;
   std::vector<UniqueFd>* fds = nullptr;
+
+  // Parses `bytes` into `message` and hands over `received`, which replace whatever
+  // `fds` held; false if the bytes do not parse.
+  bool ParseInto(absl::string_view bytes, std::vector<UniqueFd> received) const {
+    if (fds != nullptr) *fds = std::move(received);
+    return message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  }
 };
 
 // A received message no one was waiting for, kept until it is read.

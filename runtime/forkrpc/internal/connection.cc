@@ -46,13 +46,6 @@ absl::Status GetSocketOption(int fd, int option, int* value) {
   return absl::OkStatus();
 }
 
-// Parses `bytes` into `target` and hands over `fds`, which replace whatever the target's
-// vector held; false if the bytes do not parse.
-bool ParseInto(const MessageTarget& target, absl::string_view bytes, std::vector<UniqueFd> fds) {
-  if (target.fds != nullptr) *target.fds = std::move(fds);
-  return target.message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(UniqueFd socket,
@@ -724,7 +717,7 @@ absl::Status Connection::DeliverMessageLocked(CallState& call, const Frame& fram
 void Connection::CompleteDelivery(CallState& call, const MessageTarget& target, const Frame& frame,
                                   std::vector<UniqueFd> fds) {
   // The owner is parked until `delivering` clears, so its target is ours to fill.
-  bool parsed = ParseInto(target, frame.message, std::move(fds));
+  bool parsed = target.ParseInto(frame.message, std::move(fds));
   absl::MutexLock lock(&mu_);
   call.delivering = false;
   call.read_filled = true;
@@ -781,7 +774,7 @@ absl::StatusOr<bool> Connection::ReadMessage(CallState& call, MessageTarget targ
       return absl::DeadlineExceededError("deadline passed waiting for a message");
     }
   }
-  if (have_queued) parsed = ParseInto(target, queued.bytes.view(), std::move(queued.fds));
+  if (have_queued) parsed = target.ParseInto(queued.bytes.view(), std::move(queued.fds));
   if (credit > 0) {
     wire::Credit grant;
     grant.set_bytes(static_cast<uint64_t>(credit));

@@ -43,9 +43,7 @@ constexpr size_t kParsedInTheSection = 1024;
 // a response that does not parse fails the call.
 void ParseResponse(const ClientCall& call, const Frame& frame, const MessageTarget& target,
                    std::vector<UniqueFd> fds, absl::Status* status) {
-  if (target.fds != nullptr) *target.fds = std::move(fds);
-  if (!target.message->ParseFromArray(frame.message.data(),
-                                      static_cast<int>(frame.message.size()))) {
+  if (!target.ParseInto(frame.message, std::move(fds))) {
     *status = absl::InternalError(
         absl::StrCat("response of ", call.method.full_name, " does not parse"));
   }
