@@ -7,11 +7,12 @@
 // completion by the 64-in-flight benchmark's AsyncWindow; otherwise one synchronous
 // call at a time. --percentiles (synchronous calls, outside valgrind) times each call
 // and prints percentiles of the round trip, up to the 99.9th, to see the tail:
-//   taskset -c 0 build-bench/bench/call_cost --calls 200000 --percentiles The helper is a plain fork
-// serving on a socketpair, not Spawn: valgrind does not know pidfd_open. Prints the
-// helper's pid, so that its counts can be told from the caller's. --payload sets the
-// request's size; --cpus pins the caller and the helper to one CPU each, so that a
-// profile or `perf stat` sees what crossing between CPUs costs one kind of call.
+//   taskset -c 0 build-bench/bench/call_cost --calls 200000 --percentiles
+// --payload sets the request's size; --cpus pins the caller and the helper to one CPU
+// each, so that a profile or `perf stat` sees what crossing between CPUs costs one kind
+// of call. The helper is a plain fork serving on a socketpair, not Spawn: valgrind does
+// not know pidfd_open. Prints the helper's pid, so that its counts can be told from the
+// caller's.
 #include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,7 +94,9 @@ int Main(int argc, char** argv) {
         if (!absl::SimpleAtoi(part, &cpu) || cpu >= CPU_SETSIZE) cpu = -1;
         cpus.push_back(cpu);
       }
-      if (cpus.size() != 2 || std::min(cpus[0], cpus[1]) < 0) Die("--cpus wants two CPU numbers: CALLER,HELPER");
+      if (cpus.size() != 2 || std::min(cpus[0], cpus[1]) < 0) {
+        Die("--cpus wants two CPU numbers: CALLER,HELPER");
+      }
     } else {
       Die("usage: call_cost --calls N [--async] [--datagram] [--percentiles] "
           "[--payload BYTES] [--cpus CALLER,HELPER]");

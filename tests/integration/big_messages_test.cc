@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "absl/hash/hash.h"
@@ -223,46 +224,58 @@ TEST_P(BigMessagesTest, ResponseOverTheClientsLimitIsRefusedByTheServer) {
 // Before a channel sends a message in chunks, it makes room in its socket for more than
 // one packet on its way, so the chunks need not wait for the receiver to take each
 // before the next can go.
-class BigMessageSendTest : public SocketTypeTest {};
+class BigMessageSendTest : public SocketTypeTest {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::pair<UniqueFd, UniqueFd>> ends = SocketPair(GetParam());
+    ASSERT_THAT(ends, IsOk());
+    client_end_ = std::move(ends->first);
+    peer_.emplace(std::move(ends->second));
+    peer_->SendHello();
+  }
+  void TearDown() override {
+    peer_.reset();
+    client_end_.reset();
+    SocketTypeTest::TearDown();
+  }
 
-TEST_P(BigMessageSendTest, AMessageOfTwoPacketsLeavesBeforeThePeerReadsAny) {
-  absl::StatusOr<std::pair<UniqueFd, UniqueFd>> ends = SocketPair(GetParam());
-  ASSERT_THAT(ends, IsOk());
-  FakeServer peer(std::move(ends->second));
-  peer.SendHello();
-  {
-    absl::StatusOr<std::shared_ptr<Channel>> channel = Channel::Create(std::move(ends->first));
-    ASSERT_THAT(channel, IsOk());
+  // Echoes a request of `size` serialized bytes over a channel on the client end while
+  // the peer reads nothing, then closes the channel; the call's status.
+  absl::Status EchoUnread(int64_t size, absl::Duration timeout) {
+    absl::StatusOr<std::shared_ptr<Channel>> channel = Channel::Create(std::move(client_end_));
+    if (!channel.ok()) return channel.status();
     forkrpc::test::Test::Stub stub(*std::move(channel));
     ClientContext context;
-    context.set_timeout(absl::Seconds(1));
+    context.set_timeout(timeout);
     Reply reply;
-    // The peer reads nothing until the call is over and the channel closed.
-    EXPECT_THAT(stub.Echo(context, RequestOfSerializedSize(kPacketLimit * 3 / 2), &reply),
-                StatusIs(absl::StatusCode::kDeadlineExceeded));
+    return stub.Echo(context, RequestOfSerializedSize(size), &reply);
   }
-  // A chunked request's CALL_START comes after its chunks: if it went, all of them did.
-  // What was sent is all there now; a DGRAM peer would wait for more forever.
-  ASSERT_EQ(::fcntl(peer.fd(), F_SETFL, O_NONBLOCK), 0);
-  EXPECT_NE(peer.AwaitCallStart(), 0u);
+
+  // Whether the CALL_START of the call reached the peer. A chunked request's CALL_START
+  // comes after its chunks: if it went, all of them did. Call once the channel is
+  // closed: everything sent is there, and a DGRAM peer would wait for more forever.
+  bool PeerGotCallStart() {
+    EXPECT_EQ(::fcntl(peer_->fd(), F_SETFL, O_NONBLOCK), 0);
+    return peer_->AwaitCallStart() != 0;
+  }
+
+  UniqueFd client_end_;
+  std::optional<FakeServer> peer_;
+};
+
+TEST_P(BigMessageSendTest, AMessageOfTwoPacketsLeavesBeforeThePeerReadsAny) {
+  EXPECT_THAT(EchoUnread(kPacketLimit * 3 / 2, absl::Seconds(1)),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_TRUE(PeerGotCallStart());
 }
 
 TEST_P(BigMessageSendTest, AMessageSerializedAsItGoesStopsAtTheDeadline) {
-  absl::StatusOr<std::pair<UniqueFd, UniqueFd>> ends = SocketPair(GetParam());
-  ASSERT_THAT(ends, IsOk());
-  FakeServer peer(std::move(ends->second));
-  peer.SendHello();
-  absl::StatusOr<std::shared_ptr<Channel>> channel = Channel::Create(std::move(ends->first));
-  ASSERT_THAT(channel, IsOk());
-  forkrpc::test::Test::Stub stub(*std::move(channel));
-  ClientContext context;
-  context.set_timeout(absl::Milliseconds(200));
-  Reply reply;
   // 16 MiB is serialized a chunk at a time and does not fit the socket's buffer: with the
   // peer reading nothing, a chunk's send waits until the deadline and the rest is
   // never sent.
-  EXPECT_THAT(stub.Echo(context, RequestOfSerializedSize(int64_t{16} << 20), &reply),
+  EXPECT_THAT(EchoUnread(int64_t{16} << 20, absl::Milliseconds(200)),
               StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_FALSE(PeerGotCallStart());
 }
 
 FORKRPC_INSTANTIATE_FOR_SOCKET_TYPES(BigMessageSendTest);
