@@ -6,8 +6,6 @@
 // them a single-process memcpy of the same size, warm, is the physical yardstick
 // (size / median copy time).
 #include <cstring>
-#include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,8 +13,8 @@
 #include "bench/bench_main.h"
 #include "bench/big_transfer.h"
 #include "bench/echo_service.h"
-#include "bench/grpc_peer.h"
 #include "bench/measure.h"
+#include "bench/peers.h"
 #include "bench/placement.h"
 
 namespace forkrpc_bench {
@@ -48,8 +46,7 @@ struct Peers {
   std::vector<FloorChild> floors;  // one per kBigPaths
   std::vector<pid_t> floor_pids;
   std::vector<EchoHelper> helpers;
-  GrpcServerChild* grpc_server = nullptr;
-  GrpcEchoClient* grpc = nullptr;
+  std::vector<PeerColumn> peer_columns;
 };
 
 void AddBigCases(const std::string& case_name, size_t payload_size, double weight, Peers& peers) {
@@ -79,16 +76,17 @@ void AddBigCases(const std::string& case_name, size_t payload_size, double weigh
           },
           weight);
     }
-    if (peers.grpc == nullptr) continue;
-    AddPlacedCase(
-        placement, case_name, "grpc", metrics, {peers.grpc_server->pid()},
-        [&peers, payload_size, bytes](benchmark::State& state, const std::string& suffix) {
-          Msg request = MakeRequest(payload_size);
-          Msg reply;
-          MeasureBandwidth(state, bytes, suffix,
-                           [&] { return peers.grpc->Unary(request, &reply); });
-        },
-        weight);
+    for (PeerColumn& peer : peers.peer_columns) {
+      AddPlacedCase(
+          placement, case_name, peer.impl, metrics, {peer.server.pid()},
+          [&peer, payload_size, bytes](benchmark::State& state, const std::string& suffix) {
+            Msg request = MakeRequest(payload_size);
+            Msg reply;
+            MeasureBandwidth(state, bytes, suffix,
+                             [&] { return peer.client->Unary(request, &reply); });
+          },
+          weight);
+    }
   }
   AddCase(
       case_name, "memcpy", metrics,
@@ -97,7 +95,7 @@ void AddBigCases(const std::string& case_name, size_t payload_size, double weigh
 
 int Main(int argc, char** argv) {
   InitBenchmarks(&argc, argv);
-  std::optional<GrpcServerChild> grpc_server = ForkGrpcServerIfBuilt(1);
+  std::vector<PeerColumn> peer_columns = ForkPeerServers();
   Peers peers;
   absl::StatusOr<std::vector<FloorChild>> floors = ForkBigEchoChildren(&peers.floor_pids);
   CheckSetup(floors.status(), "fork the floor children");
@@ -105,12 +103,8 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::vector<EchoHelper>> helpers = SpawnEchoHelpers();
   CheckSetup(helpers.status(), "spawn the forkrpc helpers");
   peers.helpers = *std::move(helpers);
-  std::unique_ptr<GrpcEchoClient> grpc;
-  if (grpc_server) {
-    grpc = std::make_unique<GrpcEchoClient>(grpc_server->TakeClientEnd(0));
-    peers.grpc_server = &*grpc_server;
-    peers.grpc = grpc.get();
-  }
+  ConnectPeers(peer_columns);
+  peers.peer_columns = std::move(peer_columns);
 
   AddBigCases("big_1MiB", size_t{1} << 20, 0.5, peers);
   AddBigCases("big_64MiB", size_t{64} << 20, 2.0, peers);

@@ -13,12 +13,7 @@ absl::Status NotBuilt() { return absl::UnimplementedError("built without gRPC");
 
 bool GrpcBuilt() { return false; }
 
-absl::StatusOr<GrpcServerChild> GrpcServerChild::Fork(int connections) { return NotBuilt(); }
-GrpcServerChild::GrpcServerChild(GrpcServerChild&& other) noexcept = default;
-GrpcServerChild& GrpcServerChild::operator=(GrpcServerChild&& other) noexcept = default;
-GrpcServerChild::~GrpcServerChild() = default;
-forkrpc::UniqueFd GrpcServerChild::TakeClientEnd(int index) { return forkrpc::UniqueFd(); }
-void GrpcServerChild::Stop() {}
+absl::StatusOr<PeerServerChild> ForkGrpcServer(int connections) { return NotBuilt(); }
 
 struct GrpcEchoClient::Impl {};
 GrpcEchoClient::GrpcEchoClient(forkrpc::UniqueFd socket) { std::abort(); }
@@ -28,6 +23,6 @@ absl::Status GrpcEchoClient::UnaryWindow(const Msg& request, int window, int64_t
   return NotBuilt();
 }
 absl::Status GrpcEchoClient::Flood(const FloodRequest& request) { return NotBuilt(); }
-std::unique_ptr<GrpcEchoClient::PingPong> GrpcEchoClient::OpenPingPong() { return nullptr; }
+std::unique_ptr<PeerEchoClient::PingPong> GrpcEchoClient::OpenPingPong() { return nullptr; }
 
 }  // namespace forkrpc_bench

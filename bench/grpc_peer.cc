@@ -1,12 +1,8 @@
 #include "bench/grpc_peer.h"
 
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <climits>
 #include <memory>
 #include <string>
@@ -14,7 +10,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "bench.grpc.pb.h"
-#include "bench/forked_process.h"
 #include "grpcpp/create_channel_posix.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/server_posix.h"
@@ -77,7 +72,7 @@ void ServeGrpc(const std::vector<int>& sockets) {
   server->Wait();
 }
 
-class GrpcPingPong final : public GrpcEchoClient::PingPong {
+class GrpcPingPong final : public PeerEchoClient::PingPong {
  public:
   explicit GrpcPingPong(Echo::Stub& stub) : stream_(stub.PingPong(&context_)) {}
 
@@ -105,50 +100,8 @@ class GrpcPingPong final : public GrpcEchoClient::PingPong {
 
 bool GrpcBuilt() { return true; }
 
-absl::StatusOr<GrpcServerChild> GrpcServerChild::Fork(int connections) {
-  std::vector<forkrpc::UniqueFd> ours;
-  std::vector<forkrpc::UniqueFd> theirs;
-  std::vector<int> keep;
-  for (int i = 0; i < connections; ++i) {
-    int ends[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
-      return ErrnoError("socketpair");
-    }
-    ours.emplace_back(ends[0]);
-    theirs.emplace_back(ends[1]);
-    keep.push_back(ends[1]);
-  }
-  absl::StatusOr<pid_t> pid = ForkProcess(keep, [&] { ServeGrpc(keep); });
-  if (!pid.ok()) return pid.status();
-  return GrpcServerChild(*pid, std::move(ours));
-}
-
-GrpcServerChild::GrpcServerChild(GrpcServerChild&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), client_ends_(std::move(other.client_ends_)) {}
-
-GrpcServerChild& GrpcServerChild::operator=(GrpcServerChild&& other) noexcept {
-  if (this != &other) {
-    Stop();
-    pid_ = std::exchange(other.pid_, -1);
-    client_ends_ = std::move(other.client_ends_);
-  }
-  return *this;
-}
-
-GrpcServerChild::~GrpcServerChild() { Stop(); }
-
-forkrpc::UniqueFd GrpcServerChild::TakeClientEnd(int index) {
-  return std::move(client_ends_.at(index));
-}
-
-void GrpcServerChild::Stop() {
-  client_ends_.clear();
-  if (pid_ < 0) return;
-  // Not yet reaped, so the pid is still this child's.
-  kill(pid_, SIGKILL);
-  while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-  }
-  pid_ = -1;
+absl::StatusOr<PeerServerChild> ForkGrpcServer(int connections) {
+  return PeerServerChild::Fork(connections, ServeGrpc);
 }
 
 struct GrpcEchoClient::Impl {
@@ -222,7 +175,7 @@ absl::Status GrpcEchoClient::Flood(const FloodRequest& request) {
   return status;
 }
 
-std::unique_ptr<GrpcEchoClient::PingPong> GrpcEchoClient::OpenPingPong() {
+std::unique_ptr<PeerEchoClient::PingPong> GrpcEchoClient::OpenPingPong() {
   return std::make_unique<GrpcPingPong>(*impl_->stub);
 }
 

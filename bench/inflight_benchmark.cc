@@ -5,8 +5,6 @@
 // headline), on two (_cross), and where the scheduler puts them (_unpinned).
 #include <sys/socket.h>
 
-#include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +12,8 @@
 #include "bench/bench_main.h"
 #include "bench/echo_service.h"
 #include "bench/floor_child.h"
-#include "bench/grpc_peer.h"
 #include "bench/measure.h"
+#include "bench/peers.h"
 #include "bench/placement.h"
 
 namespace forkrpc_bench {
@@ -26,13 +24,12 @@ const std::vector<std::string> kMetrics = {"calls_per_s"};
 
 int Main(int argc, char** argv) {
   InitBenchmarks(&argc, argv);
-  std::optional<GrpcServerChild> grpc_server = ForkGrpcServerIfBuilt(1);
+  std::vector<PeerColumn> peers = ForkPeerServers();
   absl::StatusOr<FloorChild> floor = FloorChild::Fork(SOCK_SEQPACKET, ServeEcho);
   CheckSetup(floor.status(), "fork the floor child");
   absl::StatusOr<std::vector<EchoHelper>> helpers = SpawnEchoHelpers();
   CheckSetup(helpers.status(), "spawn the forkrpc helpers");
-  std::unique_ptr<GrpcEchoClient> grpc;
-  if (grpc_server) grpc = std::make_unique<GrpcEchoClient>(grpc_server->TakeClientEnd(0));
+  ConnectPeers(peers);
 
   const int64_t calls = PerIteration(4096, 2 * kWindow);
   const std::string case_name = "inflight64_16B";
@@ -54,13 +51,15 @@ int Main(int argc, char** argv) {
                                   [&] { return window.Run(calls); });
                     });
     }
-    if (!grpc) continue;
-    AddPlacedCase(placement, case_name, "grpc", kMetrics, {grpc_server->pid()},
-                  [&grpc, calls](benchmark::State& state, const std::string& suffix) {
-                    Msg request = MakeRequest(16);
-                    MeasureRate(state, "calls_per_s" + suffix, calls,
-                                [&] { return grpc->UnaryWindow(request, kWindow, calls); });
-                  });
+    for (PeerColumn& peer : peers) {
+      AddPlacedCase(placement, case_name, peer.impl, kMetrics, {peer.server.pid()},
+                    [&peer, calls](benchmark::State& state, const std::string& suffix) {
+                      Msg request = MakeRequest(16);
+                      MeasureRate(state, "calls_per_s" + suffix, calls, [&] {
+                        return peer.client->UnaryWindow(request, kWindow, calls);
+                      });
+                    });
+    }
   }
   int exit_code = RunBenchmarks();
 

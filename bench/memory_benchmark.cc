@@ -205,7 +205,7 @@ void AddForkrpcCases(EchoHelper& helper, forkrpc::SocketType type) {
 
 // gRPC: an idle server child after one call, and 100 channels to one server child that
 // serves them all (a gRPC server takes any number of connections).
-void AddGrpcCases(GrpcServerChild& idle_server, GrpcServerChild& many_server) {
+void AddGrpcCases(PeerServerChild& idle_server, PeerServerChild& many_server) {
   AddCase(
       kCase, "grpc", {"uss_kib"},
       [&idle_server](benchmark::State& state) {
@@ -246,8 +246,8 @@ void AddGrpcCases(GrpcServerChild& idle_server, GrpcServerChild& many_server) {
 
 int Main(int argc, char** argv) {
   InitBenchmarks(&argc, argv);
-  std::optional<GrpcServerChild> grpc_idle = ForkGrpcServerIfBuilt(1);
-  std::optional<GrpcServerChild> grpc_many;
+  std::optional<PeerServerChild> grpc_idle = ForkGrpcServerIfBuilt(1);
+  std::optional<PeerServerChild> grpc_many;
   if (grpc_idle) grpc_many = ForkGrpcServerIfBuilt(kChannels);
   absl::StatusOr<FloorChild> floor = FloorChild::Fork(SOCK_SEQPACKET, ServeEcho);
   CheckSetup(floor.status(), "fork the floor child");

@@ -133,9 +133,9 @@ void AddHelpersCases(Peers& peers, Placement placement) {
 
 int Main(int argc, char** argv) {
   InitBenchmarks(&argc, argv);
-  std::vector<GrpcServerChild> grpc_servers;
+  std::vector<PeerServerChild> grpc_servers;
   for (int i = 0; i < kMostHelpers; ++i) {
-    std::optional<GrpcServerChild> server = ForkGrpcServerIfBuilt(1);
+    std::optional<PeerServerChild> server = ForkGrpcServerIfBuilt(1);
     if (!server) break;
     grpc_servers.push_back(*std::move(server));
   }
@@ -153,7 +153,7 @@ int Main(int argc, char** argv) {
       helpers.push_back(EchoHelper{ImplName(type), *std::move(child)});
     }
   }
-  for (GrpcServerChild& server : grpc_servers) {
+  for (PeerServerChild& server : grpc_servers) {
     peers.grpc.push_back(std::make_unique<GrpcEchoClient>(server.TakeClientEnd(0)));
   }
 
@@ -161,7 +161,7 @@ int Main(int argc, char** argv) {
   for (std::vector<EchoHelper>& helpers : peers.helpers) {
     for (EchoHelper& helper : helpers) peers.pids.push_back(helper.child.pid());
   }
-  for (GrpcServerChild& server : grpc_servers) peers.pids.push_back(server.pid());
+  for (PeerServerChild& server : grpc_servers) peers.pids.push_back(server.pid());
   for (Placement placement : kSharedAndUnpinned) {
     AddCallersCases(peers, placement);
     AddHelpersCases(peers, placement);

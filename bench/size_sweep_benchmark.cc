@@ -5,8 +5,6 @@
 // hand-written path of big_transfer.h at that size (each measured, interleaved).
 #include <sys/socket.h>
 
-#include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,8 +13,8 @@
 #include "bench/big_transfer.h"
 #include "bench/echo_service.h"
 #include "bench/floor_child.h"
-#include "bench/grpc_peer.h"
 #include "bench/measure.h"
+#include "bench/peers.h"
 #include "bench/placement.h"
 
 namespace forkrpc_bench {
@@ -35,8 +33,7 @@ struct Peers {
   std::vector<FloorChild> big_floors;  // one per kBigPaths
   std::vector<EchoHelper> helpers;
   std::vector<pid_t> floor_pids;
-  GrpcServerChild* grpc_server = nullptr;
-  GrpcEchoClient* grpc = nullptr;
+  std::vector<PeerColumn> peer_columns;
 };
 
 // Time per point: small sizes are quick, and big ones need only a few round trips.
@@ -74,20 +71,21 @@ void AddSizeCases(size_t payload_size, Peers& peers) {
         },
         weight);
   }
-  if (peers.grpc == nullptr) return;
-  AddPlacedCase(
-      kPlacement, case_name, "grpc", kMetrics, {peers.grpc_server->pid()},
-      [&peers, payload_size](benchmark::State& state, const std::string&) {
-        Msg request = MakeRequest(payload_size);
-        Msg reply;
-        MeasureEach(state, "", "", [&] { return peers.grpc->Unary(request, &reply); });
-      },
-      weight);
+  for (PeerColumn& peer : peers.peer_columns) {
+    AddPlacedCase(
+        kPlacement, case_name, peer.impl, kMetrics, {peer.server.pid()},
+        [&peer, payload_size](benchmark::State& state, const std::string&) {
+          Msg request = MakeRequest(payload_size);
+          Msg reply;
+          MeasureEach(state, "", "", [&] { return peer.client->Unary(request, &reply); });
+        },
+        weight);
+  }
 }
 
 int Main(int argc, char** argv) {
   InitBenchmarks(&argc, argv);
-  std::optional<GrpcServerChild> grpc_server = ForkGrpcServerIfBuilt(1);
+  std::vector<PeerColumn> peer_columns = ForkPeerServers();
   absl::StatusOr<FloorChild> packet_floor = FloorChild::Fork(SOCK_SEQPACKET, ServeEcho);
   CheckSetup(packet_floor.status(), "fork the floor child");
   Peers peers{*std::move(packet_floor)};
@@ -98,12 +96,8 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::vector<EchoHelper>> helpers = SpawnEchoHelpers();
   CheckSetup(helpers.status(), "spawn the forkrpc helpers");
   peers.helpers = *std::move(helpers);
-  std::unique_ptr<GrpcEchoClient> grpc;
-  if (grpc_server) {
-    grpc = std::make_unique<GrpcEchoClient>(grpc_server->TakeClientEnd(0));
-    peers.grpc_server = &*grpc_server;
-    peers.grpc = grpc.get();
-  }
+  ConnectPeers(peer_columns);
+  peers.peer_columns = std::move(peer_columns);
 
   for (size_t size = kSmallest; size <= kLargest; size *= 4) AddSizeCases(size, peers);
   int exit_code = RunBenchmarks();

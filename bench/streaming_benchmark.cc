@@ -2,14 +2,15 @@
 //   server_stream_16B  one call streams many messages to the client: msgs/s. The floor
 //                      is a raw one-way flood: the child sends serialized messages as
 //                      fast as it can, the parent receives and parses them.
+//                      Cap'n Proto, which streams by calls back to the client, pushes
+//                      them to a sink the client passes.
 //   bidi_16B           ping-pong on one open stream: p50, p99 and round trips/s. The
-//                      floor is the raw round trip.
+//                      floor is the raw round trip. Cap'n Proto has no such stream.
 // Each with the processes on one CPU (the headline metrics), on two (_cross), and where
 // the scheduler puts them (_unpinned).
 #include <sys/socket.h>
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,8 @@
 #include "bench/bench_main.h"
 #include "bench/echo_service.h"
 #include "bench/floor_child.h"
-#include "bench/grpc_peer.h"
 #include "bench/measure.h"
+#include "bench/peers.h"
 #include "bench/placement.h"
 
 namespace forkrpc_bench {
@@ -45,8 +46,7 @@ struct Peers {
   FloorChild flood_floor;
   FloorChild echo_floor;
   std::vector<EchoHelper> helpers;
-  GrpcServerChild* grpc_server = nullptr;
-  GrpcEchoClient* grpc = nullptr;
+  std::vector<PeerColumn> peer_columns;
 };
 
 void AddServerStreamCases(Peers& peers) {
@@ -70,12 +70,13 @@ void AddServerStreamCases(Peers& peers) {
                                   [&] { return ForkrpcFlood(stub, flood); });
                     });
     }
-    if (peers.grpc == nullptr) continue;
-    AddPlacedCase(placement, case_name, "grpc", metrics, {peers.grpc_server->pid()},
-                  [&peers, flood](benchmark::State& state, const std::string& suffix) {
-                    MeasureRate(state, "msgs_per_s" + suffix, flood.count(),
-                                [&] { return peers.grpc->Flood(flood); });
-                  });
+    for (PeerColumn& peer : peers.peer_columns) {
+      AddPlacedCase(placement, case_name, peer.impl, metrics, {peer.server.pid()},
+                    [&peer, flood](benchmark::State& state, const std::string& suffix) {
+                      MeasureRate(state, "msgs_per_s" + suffix, flood.count(),
+                                  [&] { return peer.client->Flood(flood); });
+                    });
+    }
   }
 }
 
@@ -101,7 +102,7 @@ class ForkrpcPingPong {
   std::unique_ptr<forkrpc::ClientReaderWriter<Msg, Msg>> stream_;
 };
 
-// Times each round trip of `stream` (a ForkrpcPingPong or a GrpcEchoClient::PingPong),
+// Times each round trip of `stream` (a ForkrpcPingPong or a peer's PingPong),
 // then finishes it.
 template <class Stream>
 void MeasurePingPong(benchmark::State& state, const std::string& suffix, Stream& stream) {
@@ -132,31 +133,30 @@ void AddBidiCases(Peers& peers) {
                       MeasurePingPong(state, suffix, stream);
                     });
     }
-    if (peers.grpc == nullptr) continue;
-    AddPlacedCase(placement, case_name, "grpc", metrics, {peers.grpc_server->pid()},
-                  [&peers](benchmark::State& state, const std::string& suffix) {
-                    std::unique_ptr<GrpcEchoClient::PingPong> stream = peers.grpc->OpenPingPong();
-                    MeasurePingPong(state, suffix, *stream);
-                  });
+    for (PeerColumn& peer : peers.peer_columns) {
+      if (!peer.client->HasPingPong()) continue;
+      AddPlacedCase(placement, case_name, peer.impl, metrics, {peer.server.pid()},
+                    [&peer](benchmark::State& state, const std::string& suffix) {
+                      std::unique_ptr<PeerEchoClient::PingPong> stream =
+                          peer.client->OpenPingPong();
+                      MeasurePingPong(state, suffix, *stream);
+                    });
+    }
   }
 }
 
 int Main(int argc, char** argv) {
   InitBenchmarks(&argc, argv);
-  std::optional<GrpcServerChild> grpc_server = ForkGrpcServerIfBuilt(1);
+  std::vector<PeerColumn> peer_columns = ForkPeerServers();
   absl::StatusOr<FloorChild> flood_floor = FloorChild::Fork(SOCK_SEQPACKET, ServeFlood);
   CheckSetup(flood_floor.status(), "fork the flooding floor child");
   absl::StatusOr<FloorChild> echo_floor = FloorChild::Fork(SOCK_SEQPACKET, ServeEcho);
   CheckSetup(echo_floor.status(), "fork the echoing floor child");
   absl::StatusOr<std::vector<EchoHelper>> helpers = SpawnEchoHelpers();
   CheckSetup(helpers.status(), "spawn the forkrpc helpers");
-  Peers peers{*std::move(flood_floor), *std::move(echo_floor), *std::move(helpers)};
-  std::unique_ptr<GrpcEchoClient> grpc;
-  if (grpc_server) {
-    grpc = std::make_unique<GrpcEchoClient>(grpc_server->TakeClientEnd(0));
-    peers.grpc_server = &*grpc_server;
-    peers.grpc = grpc.get();
-  }
+  ConnectPeers(peer_columns);
+  Peers peers{*std::move(flood_floor), *std::move(echo_floor), *std::move(helpers),
+              std::move(peer_columns)};
 
   AddServerStreamCases(peers);
   AddBidiCases(peers);

@@ -1,20 +1,19 @@
 // unary_benchmark: one unary call at a time with 16 B and 4 KiB payloads: p50 and p99
 // latency and calls/s, for the floor (a blocking round trip over a bare socketpair),
-// forkrpc over SEQPACKET and DGRAM, and gRPC; each with the processes on one CPU (the
+// forkrpc over SEQPACKET and DGRAM, gRPC, and Cap'n Proto; each with the processes on one CPU (the
 // headline metrics), on two (_cross), and where the scheduler puts them (_unpinned).
 #include <sys/socket.h>
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "bench/bench_main.h"
 #include "bench/echo_service.h"
 #include "bench/floor_child.h"
-#include "bench/grpc_peer.h"
 #include "bench/measure.h"
+#include "bench/peers.h"
 #include "bench/placement.h"
 
 namespace forkrpc_bench {
@@ -46,8 +45,8 @@ void AddUnaryCases(const std::string& case_name, size_t payload_size,
 
 int Main(int argc, char** argv) {
   InitBenchmarks(&argc, argv);
-  // Every child is forked before any gRPC object exists here; gRPC's server first.
-  std::optional<GrpcServerChild> grpc_server = ForkGrpcServerIfBuilt(1);
+  // Every child is forked before any gRPC object exists here; the peers' servers first.
+  std::vector<PeerColumn> peers = ForkPeerServers();
   absl::StatusOr<FloorChild> floor = FloorChild::Fork(SOCK_SEQPACKET, ServeEcho);
   CheckSetup(floor.status(), "fork the floor child");
   absl::StatusOr<std::vector<EchoHelper>> helpers = SpawnEchoHelpers();
@@ -66,11 +65,11 @@ int Main(int argc, char** argv) {
                        return EchoOnce(*stub, request, reply);
                      }});
   }
-  std::unique_ptr<GrpcEchoClient> grpc;
-  if (grpc_server) {
-    grpc = std::make_unique<GrpcEchoClient>(grpc_server->TakeClientEnd(0));
-    impls.push_back({"grpc", {grpc_server->pid()}, [&](const Msg& request, Msg* reply) {
-                       return grpc->Unary(request, reply);
+  ConnectPeers(peers);
+  for (PeerColumn& peer : peers) {
+    PeerEchoClient* client = peer.client.get();
+    impls.push_back({peer.impl, {peer.server.pid()}, [client](const Msg& request, Msg* reply) {
+                       return client->Unary(request, reply);
                      }});
   }
 

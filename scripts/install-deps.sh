@@ -15,8 +15,10 @@ packages=(
 case "${1:-}" in
   "") ;;
   --tests | --instructions)
-    # python3: bench/run.sh's report and bench/plot.
-    packages+=(grpc-proto libbenchmark-dev libgrpc++-dev protobuf-compiler-grpc python3)
+    # python3: bench/run.sh's report and bench/plot. gRPC and Cap'n Proto: the peer
+    # columns of the benchmarks (and gRPC for the bridge).
+    packages+=(grpc-proto libbenchmark-dev libgrpc++-dev protobuf-compiler-grpc python3
+               capnproto libcapnp-dev)
     [[ $1 == --instructions ]] && packages+=(valgrind)
     ;;
   *) echo "usage: $0 [--tests | --instructions]" >&2; exit 2 ;;
