@@ -31,8 +31,8 @@ capnp::ReaderOptions AnySize() {
   return options;
 }
 
-// One two-party connection over a socket this takes: the network and the RPC system
-// on it, which serves `bootstrap` (a server) or reaches the other side's (a client).
+// A two-party network over a socket it takes, with the limit of AnySize; the RPC
+// system that serves or calls over it is made on it.
 struct TwoPartyConnection {
   TwoPartyConnection(kj::AsyncIoContext& io, int socket, Side side)
       : stream(io.lowLevelProvider->wrapSocketFd(socket, kSocketFlags)),
@@ -45,7 +45,7 @@ struct TwoPartyConnection {
 absl::Status FromKj(const kj::Exception& exception) {
   std::string what = exception.getDescription().cStr();
   // The RPC layer refuses to send a message over its single-message limit, the
-  // network's traversal limit.
+  // network's traversal limit (AnySize's).
   if (absl::StrContains(what, "single-message size limit")) {
     return absl::ResourceExhaustedError(absl::StrCat("capnp: ", what));
   }
@@ -179,6 +179,7 @@ absl::Status CapnpEchoClient::Unary(const Msg& request, Msg* reply) {
 }
 
 absl::Status CapnpEchoClient::UnaryWindow(const Msg& request, int window, int64_t calls) {
+  if (calls <= 0) return absl::OkStatus();
   // Each completion starts the next call; the last one ends the wait.
   struct Window final : kj::TaskSet::ErrorHandler {
     void taskFailed(kj::Exception&& exception) override {

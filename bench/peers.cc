@@ -7,11 +7,19 @@
 #include "bench/grpc_peer.h"
 
 namespace forkrpc_bench {
+namespace {
+
+template <class Client>
+std::unique_ptr<PeerEchoClient> Connect(forkrpc::UniqueFd socket) {
+  return std::make_unique<Client>(std::move(socket));
+}
+
+}  // namespace
 
 std::vector<PeerColumn> ForkPeerServers() {
   std::vector<PeerColumn> peers;
   if (std::optional<PeerServerChild> grpc = ForkGrpcServerIfBuilt(1)) {
-    peers.push_back(PeerColumn{"grpc", *std::move(grpc), nullptr});
+    peers.push_back(PeerColumn{"grpc", *std::move(grpc), Connect<GrpcEchoClient>, nullptr});
   }
   std::optional<PeerServerChild> capnp =
       ForkPeerIfBuilt(CapnpBuilt(),
@@ -19,20 +27,13 @@ std::vector<PeerColumn> ForkPeerServers() {
                       "the capnp column is skipped",
                       "fork the Cap'n Proto server", [] { return ForkCapnpServer(1); });
   if (capnp) {
-    peers.push_back(PeerColumn{"capnp", *std::move(capnp), nullptr});
+    peers.push_back(PeerColumn{"capnp", *std::move(capnp), Connect<CapnpEchoClient>, nullptr});
   }
   return peers;
 }
 
 void ConnectPeers(std::vector<PeerColumn>& peers) {
-  for (PeerColumn& peer : peers) {
-    forkrpc::UniqueFd end = peer.server.TakeClientEnd(0);
-    if (peer.impl == "grpc") {
-      peer.client = std::make_unique<GrpcEchoClient>(std::move(end));
-    } else {
-      peer.client = std::make_unique<CapnpEchoClient>(std::move(end));
-    }
-  }
+  for (PeerColumn& peer : peers) peer.client = peer.connect(peer.server.TakeClientEnd(0));
 }
 
 }  // namespace forkrpc_bench

@@ -13,12 +13,15 @@
 
 #include "bench/peer_child.h"
 #include "bench/peer_client.h"
+#include "forkrpc/unique_fd.h"
 
 namespace forkrpc_bench {
 
 struct PeerColumn {
   std::string impl;  // as records name it: "grpc", "capnp"
   PeerServerChild server;
+  // How ConnectPeers makes `client` on the server's connection.
+  std::unique_ptr<PeerEchoClient> (*connect)(forkrpc::UniqueFd socket);
   std::unique_ptr<PeerEchoClient> client;  // null until ConnectPeers
 };
 
