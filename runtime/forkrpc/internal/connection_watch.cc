@@ -69,7 +69,10 @@ void Connection::ArmWatchdog(absl::Duration delay) {
 }
 
 void Connection::ArmWatchdogAfterDrop(int64_t left_at) {
-  int64_t due = left_at + absl::ToInt64Nanoseconds(kWatchdogPeriod);
+  // Converted once: this runs each time a watcher leaves to run a call, and Debian's
+  // Abseil converts out of line.
+  static const int64_t period_nanos = absl::ToInt64Nanoseconds(kWatchdogPeriod);
+  int64_t due = left_at + period_nanos;
   if (!watchdog_armed_.exchange(true, std::memory_order_acq_rel)) {
     SetWatchdogTimer(due);
     return;
