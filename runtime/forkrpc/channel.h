@@ -31,6 +31,10 @@ inline constexpr int64_t kMaxMessageSizeLimit = 2147483647;
 inline constexpr int64_t kDefaultMaxMessageSize = int64_t{128} << 20;
 // A memfd_threshold that no message reaches.
 inline constexpr int64_t kNoMemfdThreshold = INT64_MAX;
+// How long a thread waiting for a packet polls the socket before it sleeps, unless set
+// (ChannelOptions::busy_poll), and the most it may be set to.
+inline constexpr absl::Duration kDefaultBusyPoll = absl::Microseconds(50);
+inline constexpr absl::Duration kMaxBusyPoll = absl::Milliseconds(1);
 
 struct ChannelOptions {
   // The timeout of calls whose context sets no deadline, including the context-free
@@ -43,6 +47,15 @@ struct ChannelOptions {
   // in a sealed memfd rather than in chunks over the socket. By default none do: fresh
   // memfd pages cost more than the copies they save (docs/performance.md).
   int64_t memfd_threshold = kNoMemfdThreshold;
+  // How long a thread waiting for a packet (a reply, a stream message) polls the socket
+  // before it sleeps. A helper running on another CPU answers within microseconds, while
+  // waking a thread that slept waits for its CPU to wake too, which where the CPU went
+  // idle costs tens of microseconds each way; polling keeps such round trips several
+  // times shorter, for the CPU time it spins. Polls that do not pay (a helper sharing
+  // this CPU, or answering slowly) make the next ones rarer, down to one wait in 4096,
+  // so what polling costs where it cannot help stays small. Zero never polls; at most
+  // kMaxBusyPoll, else INVALID_ARGUMENT.
+  absl::Duration busy_poll = kDefaultBusyPoll;
   // How a dead peer is named in statuses; Spawn sets it to the helper's name and pid.
   std::string peer_name;
 };

@@ -65,6 +65,7 @@ absl::Status Server::ServeConnection(UniqueFd socket, std::string peer_name, Uni
   internal::ConnectionOptions connection_options;
   connection_options.max_message_size = options_.max_message_size;
   connection_options.memfd_threshold = options_.memfd_threshold;
+  connection_options.busy_poll = options_.busy_poll;
   connection_options.peer_name = std::move(peer_name);
   if (parent_pidfd.valid()) {
     connection_options.peer_process = internal::PeerProcess{std::move(parent_pidfd), false};
@@ -76,6 +77,11 @@ absl::Status Server::ServeConnection(UniqueFd socket, std::string peer_name, Uni
     if (options_.max_threads < 2) {
       registration_error_.Update(absl::InvalidArgumentError(absl::StrCat(
           "server options: max_threads is ", options_.max_threads, ", at least 2 are needed")));
+    }
+    absl::Status busy_poll = internal::CheckBusyPollBudget(options_.busy_poll);
+    if (!busy_poll.ok()) {
+      registration_error_.Update(internal::Annotate(busy_poll, "server options"));
+      connection_options.busy_poll = absl::ZeroDuration();  // the hello still goes out, to say so
     }
     serving_ = true;
     connection_options.setup_error = registration_error_;

@@ -39,6 +39,9 @@ struct ServerOptions {
   int64_t max_message_size = kDefaultMaxMessageSize;
   // As ChannelOptions::memfd_threshold, for what the server sends.
   int64_t memfd_threshold = kNoMemfdThreshold;
+  // As ChannelOptions::busy_poll, for a thread waiting for the next request or stream
+  // message: a client polling on another CPU sends its next request within microseconds.
+  absl::Duration busy_poll = kDefaultBusyPoll;
 };
 
 // Thread-safe. Serves one connection at a time.

@@ -79,6 +79,7 @@ const std::map<Stem, TableEntry>& LayerTable() {
       {"internal/control_codec", {Layer::kWire}},
       // connection
       {"internal/flow_control", {Layer::kConnection}},
+      {"internal/busy_poll", {Layer::kConnection}},
       {"internal/call_state", {Layer::kConnection}},
       {"internal/call_table", {Layer::kConnection}},
       {"internal/connection", {Layer::kConnection}},

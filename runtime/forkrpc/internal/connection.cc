@@ -54,6 +54,8 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(UniqueFd socket,
     return absl::InvalidArgumentError(absl::StrCat("max_message_size ", options.max_message_size,
                                                    " is outside [1, ", INT_MAX, "]"));
   }
+  absl::Status budget = CheckBusyPollBudget(options.busy_poll);
+  if (!budget.ok()) return budget;
   int domain = 0, type = 0, send_buffer = 0;
   absl::Status status = GetSocketOption(socket.get(), SO_DOMAIN, &domain);
   if (status.ok()) status = GetSocketOption(socket.get(), SO_TYPE, &type);
@@ -115,7 +117,8 @@ Connection::Connection(UniqueFd socket, SocketType type, uint32_t max_packet_siz
       options_(std::move(options)),
       receive_buffer_(new char[kHelloBufferSize]),
       receive_capacity_(kHelloBufferSize),
-      assembler_(options_.max_message_size) {
+      assembler_(options_.max_message_size),
+      busy_poll_(options_.busy_poll) {
   if (options_.peer_name.empty()) options_.peer_name = "peer";
 }
 
@@ -255,6 +258,12 @@ bool Connection::BlockingReceiveAllowed(absl::Time deadline) const {
 }
 
 bool Connection::ReceiveWithinSlice(Work* work) {
+  if (busy_poll_.ShouldPoll() && busy_poll_.Poll([this, work] {
+        ReceiveAndDispatch(work, ReceiveMode::kDontWait);
+        return expect_data_ || failed();
+      })) {
+    return expect_data_;
+  }
   ReceiveAndDispatch(work, ReceiveMode::kWait);
   // A whole slice passed empty: wait on the event set from now on.
   if (!expect_data_) packets_flowing_ = false;

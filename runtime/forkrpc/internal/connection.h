@@ -36,6 +36,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "forkrpc/internal/busy_poll.h"
 #include "forkrpc/internal/call_state.h"
 #include "forkrpc/internal/chunk_assembler.h"
 #include "forkrpc/internal/event_set.h"
@@ -73,6 +74,9 @@ struct ConnectionOptions {
   // How statuses name the peer ("helper calc (pid 4242)"); "peer" when empty.
   std::string peer_name;
   std::optional<PeerProcess> peer_process;
+  // How long a reader polls the socket before it sleeps in the receive (busy_poll.h);
+  // at most BusyPoll::kMaxBudget.
+  absl::Duration busy_poll = absl::ZeroDuration();
 };
 
 // How long the socket of a server may go unwatched while its pool threads run calls
@@ -396,8 +400,10 @@ class Connection {
   // message is half-way, no control frame waits for room, and `deadline` is further
   // away than the slice could last.
   bool BlockingReceiveAllowed(absl::Time deadline) const;
-  // Reader-role holder only: blocks in the receive for up to a slice and dispatches
-  // what came; false when the slice passed empty, which turns packets_flowing_ off.
+  // Reader-role holder only: polls the socket for up to the busy-poll budget when
+  // busy_poll_ says so, else (or then) blocks in the receive for up to a slice, and
+  // dispatches what came; false when the slice passed empty, which turns
+  // packets_flowing_ off.
   bool ReceiveWithinSlice(Work* work);
   // Reader-role holder only: receives one packet if one is there (or, with kWait,
   // within kReceiveSlice), and dispatches it. Work the dispatch produces goes to
@@ -483,6 +489,7 @@ class Connection {
   // (ControlRoom::kNone), the cheaper call. Frames of different calls interleave, so
   // a packet without descriptors does not use an announcement up.
   uint64_t announced_descriptor_packets_ = 0;
+  BusyPoll busy_poll_;  // whether the next blocking receive polls first
   bool peer_reset_seen_ = false;                   // recvmsg reported the peer's ECONNRESET once
   std::atomic<int64_t> peer_max_message_size_{0};  // 0 until the peer's hello
 

@@ -13,6 +13,10 @@
 #include "forkrpc/internal/socket_io.h"
 
 namespace forkrpc::internal {
+
+static_assert(kMaxBusyPoll == BusyPoll::kMaxBudget,
+              "ChannelOptions::busy_poll is limited by what the connection accepts");
+
 namespace {
 
 absl::Status DeadlinePassed(const RpcMethod& method) {
@@ -65,6 +69,7 @@ absl::StatusOr<std::shared_ptr<SocketChannel>> SocketChannel::Create(
   ConnectionOptions connection_options;
   connection_options.max_message_size = options.max_message_size;
   connection_options.memfd_threshold = options.memfd_threshold;
+  connection_options.busy_poll = options.busy_poll;
   connection_options.peer_name = options.peer_name;
   connection_options.peer_process = std::move(peer);
   absl::StatusOr<std::unique_ptr<Connection>> connection =
