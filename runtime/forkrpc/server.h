@@ -1,6 +1,6 @@
 // server.h: serves registered services over one end of a socketpair, in the helper
-// process or anywhere else. Spawn (spawn.h) runs one in each forked helper; a helper
-// started with SpawnExec calls ServeInherited; anything else calls Serve or Start.
+// process or anywhere else. Spawn (spawn.h) runs one in each forked helper; anything
+// else calls Serve or Start.
 //   forkrpc::Server server;
 //   server.Register(std::make_unique<CalcImpl>());
 //   absl::Status status = server.Serve(std::move(socket));  // until the client closes
