@@ -69,6 +69,7 @@ const std::map<Stem, TableEntry>& LayerTable() {
       {"internal/event_set", {Layer::kOs}},
       {"internal/sealed_memfd", {Layer::kOs}},
       {"internal/check", {Layer::kOs}},
+      {"internal/monotonic_clock", {Layer::kOs}},
       {"internal/status_macros", {Layer::kOs}},
       // wire
       {"metadata", {Layer::kWire}},

@@ -1,7 +1,5 @@
 #include "forkrpc/internal/busy_poll.h"
 
-#include <time.h>
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -13,13 +11,6 @@ absl::Status CheckBusyPollBudget(absl::Duration budget) {
   return absl::InvalidArgumentError(absl::StrCat("busy_poll ", absl::FormatDuration(budget),
                                                  " is outside [0, ",
                                                  absl::FormatDuration(BusyPoll::kMaxBudget), "]"));
-}
-
-// Straight from the vDSO: it is read after every try.
-int64_t BusyPoll::MonotonicNanos() {
-  timespec now;
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
 }
 
 BusyPoll::BusyPoll(absl::Duration budget, Clock clock)

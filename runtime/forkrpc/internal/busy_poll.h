@@ -15,6 +15,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "forkrpc/internal/monotonic_clock.h"
 
 namespace forkrpc::internal {
 
@@ -45,9 +46,8 @@ class BusyPoll {
   // system call of a microsecond or less.
   static constexpr int64_t kOffCpuGapNanos = 10'000;
 
-  // The monotonic clock, in nanoseconds.
+  // A clock in nanoseconds: MonotonicNanos (monotonic_clock.h) but in tests.
   using Clock = int64_t (*)();
-  static int64_t MonotonicNanos();
 
   // Polls for up to `budget`; a zero budget never polls. Tests pass a clock of their own.
   explicit BusyPoll(absl::Duration budget, Clock clock = MonotonicNanos);

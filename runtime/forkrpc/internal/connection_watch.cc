@@ -3,7 +3,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "forkrpc/internal/connection.h"
 #include "forkrpc/internal/errno_status.h"
+#include "forkrpc/internal/monotonic_clock.h"
 
 namespace forkrpc::internal {
 namespace {
@@ -22,14 +22,6 @@ constexpr uint32_t kRetryTryAfterWork = 16;
 // A watchdog timer due this close to a new stretch's start is moved to a period after
 // it (ArmWatchdogAfterDrop).
 constexpr int64_t kWatchdogMoveMarginNanos = 1'000'000;
-
-// The watchdog's clock in nanoseconds, read each time a watcher leaves to run a call:
-// the monotonic clock straight from the vDSO costs less than absl::Now().
-int64_t WatchdogNowNanos() {
-  timespec now;
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
 
 }  // namespace
 
@@ -46,7 +38,7 @@ int64_t Connection::DropReaderRole() {
   reader_is_idle_watcher_ = false;
   handover_requested_ = false;
   if (!watchdog_.valid() || handed_over) return 0;
-  unwatched_since_nanos_ = WatchdogNowNanos();
+  unwatched_since_nanos_ = MonotonicNanos();
   return unwatched_since_nanos_;
 }
 
@@ -59,12 +51,12 @@ bool Connection::TakeWatchdogExpiry() {
 
 absl::Duration Connection::UnwatchedFor() const {
   if (reader_active_) return absl::ZeroDuration();
-  return absl::Nanoseconds(WatchdogNowNanos() - unwatched_since_nanos_);
+  return absl::Nanoseconds(MonotonicNanos() - unwatched_since_nanos_);
 }
 
 void Connection::ArmWatchdog(absl::Duration delay) {
   if (watchdog_armed_.exchange(true, std::memory_order_acq_rel)) return;
-  SetWatchdogTimer(WatchdogNowNanos() +
+  SetWatchdogTimer(MonotonicNanos() +
                    absl::ToInt64Nanoseconds(std::max(delay, absl::Microseconds(1))));
 }
 
@@ -112,7 +104,7 @@ Connection::WatchResult Connection::Watch(Work* work, bool after_watchdog,
       // The socket may have gone unwatched only a moment ago, by a thread that is about
       // to watch again: take over only after a whole period.
       too_soon_by =
-          kWatchdogPeriod - absl::Nanoseconds(WatchdogNowNanos() - unwatched_since_nanos_);
+          kWatchdogPeriod - absl::Nanoseconds(MonotonicNanos() - unwatched_since_nanos_);
     }
     if (too_soon_by <= absl::ZeroDuration()) {
       reader_active_ = true;
