@@ -2,7 +2,7 @@
 // bench/count-instructions.sh to count what they cost in instructions under callgrind.
 // Not a timing benchmark: under valgrind every process runs some fifty times slower.
 //   call_cost --calls N [--async] [--datagram] [--percentiles] [--payload BYTES]
-//             [--cpus CALLER,HELPER]
+//             [--cpus CALLER,HELPER] [--bare-helper]
 // --async keeps 64 calls in flight with the async API, each restarted from its
 // completion by the 64-in-flight benchmark's AsyncWindow; otherwise one synchronous
 // call at a time. --percentiles (synchronous calls, outside valgrind) times each call
@@ -12,7 +12,10 @@
 // each, so that a profile or `perf stat` sees what crossing between CPUs costs one kind
 // of call. The helper is a plain fork serving on a socketpair, not Spawn: valgrind does
 // not know pidfd_open. Prints the helper's pid, so that its counts can be told from the
-// caller's.
+// caller's. --bare-helper (synchronous calls) replaces the helper's forkrpc server with
+// a loop written against the wire format (bare_helper.h), so that what a call costs the
+// caller's side shows apart from what it costs the server's:
+//   build-bench/bench/call_cost --calls 100000 --percentiles --cpus 0,0 --bare-helper
 #include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +33,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/async_window.h"
+#include "bench/bare_helper.h"
 #include "bench/echo_service.h"
 
 namespace forkrpc_bench {
@@ -73,6 +77,7 @@ int Main(int argc, char** argv) {
   int64_t calls = 0;
   bool async = false;
   bool percentiles = false;
+  bool bare_helper = false;
   int64_t payload = 16;
   std::vector<int> cpus;  // the caller's and the helper's, when pinned
   forkrpc::SocketType type = forkrpc::SocketType::kSeqPacket;
@@ -82,6 +87,8 @@ int Main(int argc, char** argv) {
       async = true;
     } else if (arg == "--percentiles") {
       percentiles = true;
+    } else if (arg == "--bare-helper") {
+      bare_helper = true;
     } else if (arg == "--datagram") {
       type = forkrpc::SocketType::kDatagram;
     } else if (arg == "--calls" && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], &calls)) {
@@ -99,10 +106,12 @@ int Main(int argc, char** argv) {
       }
     } else {
       Die("usage: call_cost --calls N [--async] [--datagram] [--percentiles] "
-          "[--payload BYTES] [--cpus CALLER,HELPER]");
+          "[--payload BYTES] [--cpus CALLER,HELPER] [--bare-helper]");
     }
   }
   if (calls <= 0) Die("--calls wants a positive number");
+  // The async calls may share packets (BATCH frames), which the bare helper does not take.
+  if (bare_helper && async) Die("--bare-helper answers synchronous calls only");
   if (payload < 0) Die("--payload wants a size in bytes");
   // As the benchmarks do: Debian's Abseil checks every lock for deadlock cycles.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -114,6 +123,11 @@ int Main(int argc, char** argv) {
   if (helper == 0) {
     ends->first.reset();
     if (!cpus.empty()) PinTo(cpus[1]);
+    if (bare_helper) {
+      absl::Status served = ServeBare(std::move(ends->second));
+      if (!served.ok()) std::fprintf(stderr, "call_cost: %s\n", served.ToString().c_str());
+      ::_exit(served.ok() ? 0 : 1);
+    }
     EchoService service;
     forkrpc::Server server;
     server.Register(&service);
