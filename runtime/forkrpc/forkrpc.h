@@ -11,6 +11,7 @@
 #include "forkrpc/metadata.h"
 #include "forkrpc/peer_credentials.h"
 #include "forkrpc/rpc_method.h"
+#include "forkrpc/serve_inherited.h"
 #include "forkrpc/server.h"
 #include "forkrpc/server_context.h"
 #include "forkrpc/service.h"

@@ -8,7 +8,12 @@
 //   demo::Calc::Stub calc(child->channel());
 //
 // In a parent that already runs threads, Spawn is exactly as safe as fork(): the helper
-// must not need a lock another thread held at the fork.
+// must not need a lock another thread held at the fork. SpawnExec is safe anywhere: it
+// runs another program as the helper, which serves through ServeInherited
+// (serve_inherited.h), and between the fork and the exec the child makes system calls
+// only.
+//   absl::StatusOr<forkrpc::Child> child =
+//       forkrpc::SpawnExec({"/usr/libexec/myapp/calc-helper", "--verbose"}, {.name = "calc"});
 #ifndef FORKRPC_SPAWN_H_
 #define FORKRPC_SPAWN_H_
 
@@ -35,7 +40,7 @@ struct SpawnOptions {
   std::vector<int> keep_fds;
   // Options of the parent's channel (default_timeout, max_message_size).
   ChannelOptions channel_options;
-  // Options of the helper's server.
+  // Options of the helper's server (Spawn only: an exec'd helper makes its own Server).
   ServerOptions server_options;
   // How long Spawn waits for the helper to finish `setup` and say hello; no limit by
   // default. Past it, the helper is killed and Spawn fails with DEADLINE_EXCEEDED.
@@ -50,6 +55,18 @@ struct SpawnOptions {
 // helper is reaped then. The helper dies with the thread that called Spawn (this is how
 // PR_SET_PDEATHSIG works), so spawn from a thread that lives as long as the helper.
 absl::StatusOr<Child> Spawn(std::function<void(Server&)> setup, SpawnOptions options = {});
+
+// Runs the program `argv` names as a helper: argv[0] is a path, or a name looked up in
+// PATH as a shell would, and the whole of argv is the program's arguments. In the child,
+// before the exec: dies with the parent (PR_SET_PDEATHSIG, checked after it is set),
+// unblocks every signal, and closes every descriptor but stdio, its socket and
+// `keep_fds`, which the program inherits at the same numbers. The socket's number is in
+// the program's environment as FORKRPC_FD, for ServeInherited. The program's setup or
+// registration error, or its death before it said hello, is SpawnExec's status, as is a
+// failed exec: NOT_FOUND for a program that does not exist, PERMISSION_DENIED for one
+// that may not be run, INVALID_ARGUMENT for a file that is no program (or an empty
+// argv). As with Spawn, the helper dies with the thread that called SpawnExec.
+absl::StatusOr<Child> SpawnExec(std::vector<std::string> argv, SpawnOptions options = {});
 
 }  // namespace forkrpc
 

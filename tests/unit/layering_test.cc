@@ -111,6 +111,9 @@ const std::map<Stem, TableEntry>& LayerTable() {
       {"exit_status", {Layer::kProcess}},
       {"child", {Layer::kProcess}},
       {"spawn", {Layer::kProcess}},
+      {"spawn_exec", {Layer::kProcess}},
+      {"serve_inherited", {Layer::kProcess}},
+      {"internal/helper_launch", {Layer::kProcess}},
       // umbrella
       {"forkrpc", {Layer::kUmbrella}},
   };
