@@ -1,8 +1,10 @@
 // spawn_benchmark: from nothing to a helper's first reply, and the helper reaped: p50
 // and p99. The floor is a bare fork: socketpair, fork, one round trip with the child
 // (which parses and answers, then exits at end-of-file), close, waitpid.
-// forkrpc_spawn is Spawn, one Unary call, Wait. `spawn` runs from this process as it
-// is; `spawn_parent_1GiB` while it holds 1 GiB of touched memory, which every fork
+// forkrpc_spawn is Spawn, one Unary call, Wait; forkrpc_spawn_exec the same with
+// SpawnExec running bench/echo_helper, a program that serves Echo through
+// ServeInherited (so it pays for the exec and the program's dynamic linking and
+// start-up). `spawn` runs from this process as it is; `spawn_parent_1GiB` while it holds 1 GiB of touched memory, which every fork
 // has to map into the child. Each with everything on one CPU (the headline) and where
 // the scheduler puts it (_unpinned).
 #include <sys/mman.h>
@@ -48,8 +50,9 @@ absl::Status BareForkRoundTrip(const Msg& request, Msg* reply) {
   return status.ok() ? reaped : status;
 }
 
-absl::Status SpawnRoundTrip(const Msg& request, Msg* reply) {
-  absl::StatusOr<forkrpc::Child> helper = SpawnEchoHelper(forkrpc::SocketType::kSeqPacket);
+// One Echo call to a helper just started, then Wait: OK if both went well.
+absl::Status FirstReplyAndWait(absl::StatusOr<forkrpc::Child> helper, const Msg& request,
+                               Msg* reply) {
   if (!helper.ok()) return helper.status();
   frpc::Echo::Stub stub(helper->channel());
   absl::Status status = EchoOnce(stub, request, reply);
@@ -58,6 +61,17 @@ absl::Status SpawnRoundTrip(const Msg& request, Msg* reply) {
   if (!end.ok()) return end.status();
   if (!end->success()) return absl::InternalError("helper " + end->ToString());
   return absl::OkStatus();
+}
+
+absl::Status SpawnRoundTrip(const Msg& request, Msg* reply) {
+  return FirstReplyAndWait(SpawnEchoHelper(forkrpc::SocketType::kSeqPacket), request, reply);
+}
+
+absl::Status SpawnExecRoundTrip(const Msg& request, Msg* reply) {
+  forkrpc::SpawnOptions options;
+  options.name = "echo";
+  return FirstReplyAndWait(forkrpc::SpawnExec({FORKRPC_BENCH_ECHO_HELPER}, std::move(options)),
+                           request, reply);
 }
 
 // Memory this process holds while a case runs: `size` bytes, every page touched.
@@ -99,6 +113,10 @@ void AddSpawnCases(const std::string& case_name, size_t ballast_size) {
     AddPlacedCase(placement, case_name, "forkrpc_spawn", kMetrics, {},
                   [ballast_size](benchmark::State& state, const std::string& suffix) {
                     RunSpawn<SpawnRoundTrip>(state, suffix, ballast_size);
+                  });
+    AddPlacedCase(placement, case_name, "forkrpc_spawn_exec", kMetrics, {},
+                  [ballast_size](benchmark::State& state, const std::string& suffix) {
+                    RunSpawn<SpawnExecRoundTrip>(state, suffix, ballast_size);
                   });
   }
 }
