@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -177,6 +180,49 @@ TEST_P(SpawnExecTest, KilledProgramFailsCallsNamingIt) {
   absl::StatusOr<ExitStatus> end = child->Wait();
   ASSERT_THAT(end, IsOk());
   EXPECT_EQ(*end, ExitStatus::Killed(SIGKILL));
+}
+
+// The case SpawnExec is for: a parent whose other threads allocate, lock and fork
+// while it spawns. Each spawner's child inherits the others' pipes and sockets until
+// its exec; none of that may hold a spawn up or leak into a helper.
+TEST_P(SpawnExecTest, ManyThreadsSpawnWhileOthersAllocate) {
+  constexpr int kSpawners = 4;
+  constexpr int kSpawnsEach = 5;
+  std::atomic<bool> done{false};
+  std::vector<std::thread> churners;
+  for (int i = 0; i < 2; ++i) {
+    churners.emplace_back([&done] {
+      while (!done.load()) {
+        std::vector<std::unique_ptr<std::string>> garbage;
+        for (int j = 0; j < 64; ++j) garbage.push_back(std::make_unique<std::string>(j * 16, 'x'));
+      }
+    });
+  }
+  std::atomic<int> answered{0};
+  std::vector<std::thread> spawners;
+  for (int i = 0; i < kSpawners; ++i) {
+    spawners.emplace_back([&, i] {
+      for (int j = 0; j < kSpawnsEach; ++j) {
+        absl::StatusOr<Child> child =
+            SpawnExec({kHelper}, Named(GetParam(), absl::StrCat("spawner", i, "-", j)));
+        if (!child.ok()) {
+          ADD_FAILURE() << child.status();
+          continue;
+        }
+        demo::Calc::Stub calc(child->channel());
+        demo::AddRequest request;
+        request.set_a(i);
+        request.set_b(j);
+        absl::StatusOr<demo::AddReply> sum = calc.Add(request);
+        if (sum.ok() && sum->sum() == i + j) ++answered;
+        EXPECT_THAT(child->Wait(), IsOk());
+      }
+    });
+  }
+  for (std::thread& spawner : spawners) spawner.join();
+  done.store(true);
+  for (std::thread& churner : churners) churner.join();
+  EXPECT_EQ(answered.load(), kSpawners * kSpawnsEach);
 }
 
 FORKRPC_INSTANTIATE_FOR_SOCKET_TYPES(SpawnExecTest);
