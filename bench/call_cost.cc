@@ -16,43 +16,29 @@
 // a loop written against the wire format (bare_helper.h), so that what a call costs the
 // caller's side shows apart from what it costs the server's:
 //   build-bench/bench/call_cost --calls 100000 --percentiles --cpus 0,0 --bare-helper
-#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/async_window.h"
 #include "bench/bare_helper.h"
 #include "bench/echo_service.h"
+#include "bench/tool_support.h"
 
 namespace forkrpc_bench {
 namespace {
 
 constexpr int kWindow = 64;
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "call_cost: %s\n", what.c_str());
-  std::exit(1);
-}
-
-// Pins this process, and the threads it starts from now on, to `cpu`.
-void PinTo(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (::sched_setaffinity(0, sizeof(set), &set) != 0) Die("sched_setaffinity failed");
-}
 
 void CallOneByOne(frpc::Echo::Stub& stub, int64_t calls, size_t payload, bool percentiles) {
   Msg request = MakeRequest(payload);
@@ -79,7 +65,7 @@ int Main(int argc, char** argv) {
   bool percentiles = false;
   bool bare_helper = false;
   int64_t payload = 16;
-  std::vector<int> cpus;  // the caller's and the helper's, when pinned
+  std::optional<std::pair<int, int>> cpus;  // the caller's and the helper's, when pinned
   forkrpc::SocketType type = forkrpc::SocketType::kSeqPacket;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -96,14 +82,8 @@ int Main(int argc, char** argv) {
     } else if (arg == "--payload" && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], &payload)) {
       ++i;
     } else if (arg == "--cpus" && i + 1 < argc) {
-      for (absl::string_view part : absl::StrSplit(argv[++i], ',')) {
-        int cpu = -1;
-        if (!absl::SimpleAtoi(part, &cpu) || cpu >= CPU_SETSIZE) cpu = -1;
-        cpus.push_back(cpu);
-      }
-      if (cpus.size() != 2 || std::min(cpus[0], cpus[1]) < 0) {
-        Die("--cpus wants two CPU numbers: CALLER,HELPER");
-      }
+      cpus = ParseCpuPair(argv[++i]);
+      if (!cpus.has_value()) Die("--cpus wants two CPU numbers: CALLER,HELPER");
     } else {
       Die("usage: call_cost --calls N [--async] [--datagram] [--percentiles] "
           "[--payload BYTES] [--cpus CALLER,HELPER] [--bare-helper]");
@@ -122,7 +102,7 @@ int Main(int argc, char** argv) {
   if (helper < 0) Die("fork failed");
   if (helper == 0) {
     ends->first.reset();
-    if (!cpus.empty()) PinTo(cpus[1]);
+    if (cpus.has_value()) PinTo(cpus->second);
     if (bare_helper) {
       absl::Status served = ServeBare(std::move(ends->second));
       if (!served.ok()) std::fprintf(stderr, "call_cost: %s\n", served.ToString().c_str());
@@ -135,7 +115,7 @@ int Main(int argc, char** argv) {
     ::_exit(served.ok() ? 0 : 1);
   }
   ends->second.reset();
-  if (!cpus.empty()) PinTo(cpus[0]);
+  if (cpus.has_value()) PinTo(cpus->first);
   std::printf("helper pid %d\n", static_cast<int>(helper));
   std::fflush(stdout);
   {

@@ -17,7 +17,6 @@
 // is two context switches and the code between them, as in the benchmarks' headline
 // rows.
 #include <poll.h>
-#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -26,16 +25,16 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/forked_process.h"
+#include "bench/tool_support.h"
 #include "forkrpc/unique_fd.h"
 
 namespace forkrpc_bench {
@@ -59,18 +58,6 @@ const char* WayName(Way way) {
 }
 
 constexpr size_t kPacket = 24;  // about what a 16 B Echo request takes with its framing
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "wait_cost: %s\n", what.c_str());
-  std::exit(1);
-}
-
-void PinTo(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (::sched_setaffinity(0, sizeof(set), &set) != 0) Die("sched_setaffinity failed");
-}
 
 // One end of the socketpair, receiving in one way. The eventfd stands for what a
 // forkrpc reader also waits on (WakeReader); nothing writes it here.
@@ -122,7 +109,7 @@ class Receiver {
 };
 
 // The mean round trip, in microseconds, of `calls` round trips waiting in `way`.
-double MeasureRound(Way way, int64_t calls, const std::vector<int>& cpus) {
+double MeasureRound(Way way, int64_t calls, std::pair<int, int> cpus) {
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) {
     Die("socketpair failed");
@@ -130,7 +117,7 @@ double MeasureRound(Way way, int64_t calls, const std::vector<int>& cpus) {
   forkrpc::UniqueFd ours(ends[0]);
   forkrpc::UniqueFd theirs(ends[1]);
   absl::StatusOr<pid_t> child = ForkProcess({theirs.get()}, [&] {
-    PinTo(cpus[1]);
+    PinTo(cpus.second);
     Receiver receiver(theirs.get(), way);
     char buffer[256];
     for (;;) {
@@ -162,7 +149,7 @@ double MeasureRound(Way way, int64_t calls, const std::vector<int>& cpus) {
 int Main(int argc, char** argv) {
   int64_t calls = 100000;
   int64_t rounds = 7;
-  std::vector<int> cpus = {0, 0};
+  std::pair<int, int> cpus = {0, 0};  // the parent's and the child's
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--calls" && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], &calls)) {
@@ -170,21 +157,15 @@ int Main(int argc, char** argv) {
     } else if (arg == "--rounds" && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], &rounds)) {
       ++i;
     } else if (arg == "--cpus" && i + 1 < argc) {
-      cpus.clear();
-      for (absl::string_view part : absl::StrSplit(argv[++i], ',')) {
-        int cpu = -1;
-        if (!absl::SimpleAtoi(part, &cpu) || cpu >= CPU_SETSIZE) cpu = -1;
-        cpus.push_back(cpu);
-      }
-      if (cpus.size() != 2 || std::min(cpus[0], cpus[1]) < 0) {
-        Die("--cpus wants two CPU numbers: PARENT,CHILD");
-      }
+      std::optional<std::pair<int, int>> pair = ParseCpuPair(argv[++i]);
+      if (!pair.has_value()) Die("--cpus wants two CPU numbers: PARENT,CHILD");
+      cpus = *pair;
     } else {
       Die("usage: wait_cost [--calls N] [--rounds R] [--cpus PARENT,CHILD]");
     }
   }
   if (calls <= 0 || rounds <= 0) Die("--calls and --rounds want positive numbers");
-  PinTo(cpus[0]);
+  PinTo(cpus.first);
   // Round after round, each way in turn, so that a change in the machine's load
   // touches every way alike.
   std::vector<std::vector<double>> means(std::size(kWays));
