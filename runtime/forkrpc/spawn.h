@@ -10,8 +10,8 @@
 // In a parent that already runs threads, Spawn is exactly as safe as fork(): the helper
 // must not need a lock another thread held at the fork. SpawnExec is safe anywhere: it
 // runs another program as the helper, which serves through ServeInherited
-// (serve_inherited.h), and between the fork and the exec the child makes system calls
-// only.
+// (serve_inherited.h); until its exec the child makes system calls only, and it copies
+// no page table of the parent's, so its cost does not grow with the parent's memory.
 //   absl::StatusOr<forkrpc::Child> child =
 //       forkrpc::SpawnExec({"/usr/libexec/myapp/calc-helper", "--verbose"}, {.name = "calc"});
 #ifndef FORKRPC_SPAWN_H_
@@ -57,9 +57,11 @@ struct SpawnOptions {
 absl::StatusOr<Child> Spawn(std::function<void(Server&)> setup, SpawnOptions options = {});
 
 // Runs the program `argv` names as a helper: argv[0] is a path, or a name looked up in
-// PATH as a shell would, and the whole of argv is the program's arguments. In the child,
-// before the exec: dies with the parent (PR_SET_PDEATHSIG, checked after it is set),
-// unblocks every signal, and closes every descriptor but stdio, its socket and
+// PATH as a shell would, and the whole of argv is the program's arguments. The child is
+// cloned as posix_spawn's are (CLONE_VM | CLONE_VFORK: no copy of the parent's memory,
+// no pthread_atfork handler). In it, before the exec: signals the parent catches go back
+// to their defaults, it dies with the parent (PR_SET_PDEATHSIG, checked after it is
+// set), unblocks every signal, and closes every descriptor but stdio, its socket and
 // `keep_fds`, which the program inherits at the same numbers. The socket's number is in
 // the program's environment as FORKRPC_FD, for ServeInherited. The program's setup or
 // registration error, or its death before it said hello, is SpawnExec's status, as is a

@@ -182,9 +182,9 @@ TEST_P(SpawnExecTest, KilledProgramFailsCallsNamingIt) {
   EXPECT_EQ(*end, ExitStatus::Killed(SIGKILL));
 }
 
-// The case SpawnExec is for: a parent whose other threads allocate, lock and fork
-// while it spawns. Each spawner's child inherits the others' pipes and sockets until
-// its exec; none of that may hold a spawn up or leak into a helper.
+// The case SpawnExec is for: a parent whose other threads allocate, lock and spawn
+// while it spawns. Each child starts with the others' sockets open until it closes
+// what it does not keep; none of that may hold a spawn up or leak into a helper.
 TEST_P(SpawnExecTest, ManyThreadsSpawnWhileOthersAllocate) {
   constexpr int kSpawners = 4;
   constexpr int kSpawnsEach = 5;
