@@ -73,8 +73,7 @@ absl::Status ServeBare(forkrpc::UniqueFd socket) {
     header.call_id = frame->header.call_id;
     header.message_length = static_cast<uint32_t>(size);
     internal::EncodeFrameHeader(header, out.get());
-    reply.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out.get()) +
-                                          kFrameHeaderSize);
+    reply.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out.get()) + kFrameHeaderSize);
     iovec data{out.get(), kFrameHeaderSize + size};
     sent = internal::SendPacket(socket.get(), {&data, 1}, {});
     if (!sent.ok()) return sent.status();

@@ -132,8 +132,7 @@ int Main(int argc, char** argv) {
     }
   }  // the channel closes here, and the helper's Serve returns
   int status = 0;
-  if (::waitpid(helper, &status, 0) != helper || !WIFEXITED(status) ||
-      WEXITSTATUS(status) != 0) {
+  if (::waitpid(helper, &status, 0) != helper || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     Die("the helper did not exit cleanly");
   }
   return 0;

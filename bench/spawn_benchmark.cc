@@ -4,8 +4,9 @@
 // forkrpc_spawn is Spawn, one Unary call, Wait; forkrpc_spawn_exec the same with
 // SpawnExec running bench/echo_helper, a program that serves Echo through
 // ServeInherited (so it pays for the exec and the program's dynamic linking and
-// start-up). `spawn` runs from this process as it is; `spawn_parent_1GiB` while it holds 1 GiB of touched memory, which every fork
-// has to map into the child. Each with everything on one CPU (the headline) and where
+// start-up). `spawn` runs from this process as it is; `spawn_parent_1GiB` while it
+// holds 1 GiB of touched memory, which every fork has to map into the child (SpawnExec's
+// clone shares it instead). Each with everything on one CPU (the headline) and where
 // the scheduler puts it (_unpinned).
 #include <sys/mman.h>
 #include <sys/socket.h>

@@ -50,7 +50,8 @@ struct ExecPlan {
 
 bool IsExecutableFile(const std::string& path) {
   struct stat info;
-  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) && ::access(path.c_str(), X_OK) == 0;
+  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+         ::access(path.c_str(), X_OK) == 0;
 }
 
 // The file argv[0] names: itself when it holds a slash, else the first executable file of

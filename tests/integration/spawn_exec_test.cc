@@ -109,9 +109,10 @@ TEST_P(SpawnExecTest, MissingProgramIsNotFound) {
   EXPECT_THAT(SpawnExec({"/nonexistent/helper"}, Named(GetParam(), "ghost")),
               StatusIs(absl::StatusCode::kNotFound,
                        HasSubstr("spawn helper ghost: exec /nonexistent/helper: no such file")));
-  EXPECT_THAT(SpawnExec({"forkrpc-no-such-helper"}, Named(GetParam(), "ghost")),
-              StatusIs(absl::StatusCode::kNotFound,
-                       HasSubstr("exec forkrpc-no-such-helper: no executable of that name in PATH")));
+  EXPECT_THAT(
+      SpawnExec({"forkrpc-no-such-helper"}, Named(GetParam(), "ghost")),
+      StatusIs(absl::StatusCode::kNotFound,
+               HasSubstr("exec forkrpc-no-such-helper: no executable of that name in PATH")));
 }
 
 // A file of `mode` holding `text`, removed when the test ends.
@@ -136,18 +137,18 @@ class TempFile {
 
 TEST_P(SpawnExecTest, FileThatMayNotRunIsPermissionDenied) {
   TempFile file(0644, "#!/bin/sh\n");
-  EXPECT_THAT(SpawnExec({file.path()}, Named(GetParam(), "text")),
-              StatusIs(absl::StatusCode::kPermissionDenied,
-                       HasSubstr(absl::StrCat("exec ", file.path(),
-                                              ": permission denied (EACCES)"))));
+  EXPECT_THAT(
+      SpawnExec({file.path()}, Named(GetParam(), "text")),
+      StatusIs(absl::StatusCode::kPermissionDenied,
+               HasSubstr(absl::StrCat("exec ", file.path(), ": permission denied (EACCES)"))));
 }
 
 TEST_P(SpawnExecTest, FileThatIsNoProgramIsInvalidArgument) {
   TempFile file(0755, "no program, no #! line\n");
-  EXPECT_THAT(SpawnExec({file.path()}, Named(GetParam(), "text")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(absl::StrCat("exec ", file.path(),
-                                              ": exec format error (ENOEXEC)"))));
+  EXPECT_THAT(
+      SpawnExec({file.path()}, Named(GetParam(), "text")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(absl::StrCat("exec ", file.path(), ": exec format error (ENOEXEC)"))));
 }
 
 TEST_P(SpawnExecTest, EmptyArgvIsInvalid) {
@@ -163,8 +164,7 @@ TEST_P(SpawnExecTest, RegistrationErrorIsSpawnExecsStatus) {
 
 TEST_P(SpawnExecTest, ProgramExitingBeforeServingIsSpawnExecsStatus) {
   absl::StatusOr<Child> child = SpawnExec({kHelper, "--exit", "3"}, Named(GetParam(), "quitter"));
-  EXPECT_THAT(child, StatusIs(absl::StatusCode::kUnavailable,
-                              HasSubstr("helper quitter (pid ")));
+  EXPECT_THAT(child, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("helper quitter (pid ")));
   EXPECT_THAT(child, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("exited with status 3")));
 }
 
@@ -261,9 +261,10 @@ TEST_F(ServeInheritedTest, DescriptorThatIsNotOpenIsFailedPrecondition) {
   ::close(fds[1]);
   ::setenv(kInheritedSocketVariable, absl::StrCat(fds[0]).c_str(), 1);
   Server server;
-  EXPECT_THAT(ServeInherited(server),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr(absl::StrCat("descriptor ", fds[0], " (FORKRPC_FD) is not open"))));
+  EXPECT_THAT(
+      ServeInherited(server),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr(absl::StrCat("descriptor ", fds[0], " (FORKRPC_FD) is not open"))));
 }
 
 TEST_F(ServeInheritedTest, DescriptorThatIsNoForkrpcSocketIsInvalidArgument) {

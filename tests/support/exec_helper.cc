@@ -49,9 +49,9 @@ int main(int argc, char** argv) {
   int report_fd = -1;
   int exit_code = 0;
   if (args.size() >= 2 && args[0] == "--report" && absl::SimpleAtoi(args[1], &report_fd)) {
-    std::string line =
-        absl::StrCat("args=", absl::StrJoin(args.begin() + 2, args.end(), " "), " socket=",
-                     std::getenv(forkrpc::kInheritedSocketVariable), " fds=", OpenDescriptorList(), "\n");
+    std::string line = absl::StrCat("args=", absl::StrJoin(args.begin() + 2, args.end(), " "),
+                                    " socket=", std::getenv(forkrpc::kInheritedSocketVariable),
+                                    " fds=", OpenDescriptorList(), "\n");
     [[maybe_unused]] ssize_t written = ::write(report_fd, line.data(), line.size());
   } else if (args.size() == 1 && args[0] == "--register-twice") {
     server.Register(std::make_unique<forkrpc::testing::CalcImpl>());
