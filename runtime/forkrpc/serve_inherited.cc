@@ -9,7 +9,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "forkrpc/internal/helper_launch.h"
-#include "forkrpc/internal/pidfd.h"
 
 namespace forkrpc {
 
@@ -29,12 +28,7 @@ absl::Status ServeInherited(Server& server) {
     return absl::FailedPreconditionError(absl::StrCat("ServeInherited: descriptor ", fd, " (",
                                                       kInheritedSocketVariable, ") is not open"));
   }
-  pid_t parent = ::getppid();
-  // Over SOCK_DGRAM the parent's death shows only on its pidfd.
-  absl::StatusOr<UniqueFd> parent_pidfd = internal::PidfdOpen(parent);
-  return internal::ServerAccess::Serve(
-      server, UniqueFd(fd), absl::StrCat("parent (pid ", parent, ")"),
-      parent_pidfd.ok() ? *std::move(parent_pidfd) : UniqueFd(), absl::InfiniteDuration());
+  return internal::ServeParent(server, UniqueFd(fd), ::getppid(), absl::InfiniteDuration());
 }
 
 }  // namespace forkrpc

@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "forkrpc/internal/errno_status.h"
 #include "forkrpc/internal/helper_launch.h"
-#include "forkrpc/internal/pidfd.h"
 
 namespace forkrpc {
 namespace {
@@ -29,8 +28,6 @@ constexpr absl::Duration kHandlerGrace = absl::Seconds(1);
   std::vector<int> keep = options.keep_fds;
   keep.push_back(socket.get());
   internal::CloseAllBut(internal::SortedKeepList(std::move(keep)));
-  // Over SOCK_DGRAM the parent's death shows only on its pidfd.
-  absl::StatusOr<UniqueFd> parent_pidfd = internal::PidfdOpen(parent);
 
   Server server(options.server_options);
   try {
@@ -42,9 +39,7 @@ constexpr absl::Duration kHandlerGrace = absl::Seconds(1);
     internal::ServerAccess::SetSetupError(
         server, absl::InternalError("helper setup threw a non-standard exception"));
   }
-  absl::Status status = internal::ServerAccess::Serve(
-      server, std::move(socket), absl::StrCat("parent (pid ", parent, ")"),
-      parent_pidfd.ok() ? *std::move(parent_pidfd) : UniqueFd(), kHandlerGrace);
+  absl::Status status = internal::ServeParent(server, std::move(socket), parent, kHandlerGrace);
   std::fflush(nullptr);
   ::_exit(status.ok() ? 0 : 1);
 }

@@ -6,7 +6,6 @@
 //                                  descriptors, comma-separated>"
 //   exec_helper --register-twice   a registration error, which SpawnExec returns
 //   exec_helper --exit CODE        exits with CODE before serving
-#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "forkrpc/forkrpc.h"
+#include "tests/support/process_hygiene.h"
 #include "tests/support/test_service.h"
 
 namespace {
@@ -27,14 +27,10 @@ namespace {
 // This process's open descriptors, in order, as "0,1,2,...".
 std::string OpenDescriptorList() {
   std::vector<int> fds;
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return "?";
-  int own = ::dirfd(dir);
-  while (dirent* entry = ::readdir(dir)) {
-    int fd = -1;
-    if (absl::SimpleAtoi(entry->d_name, &fd) && fd != own) fds.push_back(fd);
+  for (const std::string& entry : forkrpc::testing::OpenDescriptors()) {
+    int fd = -1;  // an entry reads "3 -> socket:[1234]"
+    if (absl::SimpleAtoi(entry.substr(0, entry.find(' ')), &fd)) fds.push_back(fd);
   }
-  ::closedir(dir);
   std::sort(fds.begin(), fds.end());
   return absl::StrJoin(fds, ",");
 }

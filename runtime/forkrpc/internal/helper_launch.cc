@@ -31,6 +31,14 @@ Child ChildAccess::Make(pid_t pid, std::string name, UniqueFd pidfd,
   return Child(pid, std::move(name), std::move(pidfd), std::move(channel));
 }
 
+absl::Status ServeParent(Server& server, UniqueFd socket, pid_t parent,
+                         absl::Duration handler_grace) {
+  absl::StatusOr<UniqueFd> parent_pidfd = PidfdOpen(parent);
+  return ServerAccess::Serve(server, std::move(socket), absl::StrCat("parent (pid ", parent, ")"),
+                             parent_pidfd.ok() ? *std::move(parent_pidfd) : UniqueFd(),
+                             handler_grace);
+}
+
 std::vector<int> SortedKeepList(std::vector<int> keep) {
   keep.push_back(STDERR_FILENO);
   std::sort(keep.begin(), keep.end());

@@ -30,6 +30,12 @@ struct ChildAccess {
   static Child Make(pid_t pid, std::string name, UniqueFd pidfd, std::shared_ptr<Channel> channel);
 };
 
+// The helper's side once its server is set up: serves the parent `parent` on `socket`,
+// named "parent (pid N)" in statuses and watched through its pidfd (over SOCK_DGRAM its
+// death shows only there); `handler_grace` as Server::ServeConnection takes it.
+absl::Status ServeParent(Server& server, UniqueFd socket, pid_t parent,
+                         absl::Duration handler_grace);
+
 // `keep`, sorted, with stderr (which a helper always keeps) among them: the list
 // CloseAllBut takes. Allocates, so a helper that must not (SpawnExec's, between fork and
 // exec) gets it made before the fork.
