@@ -19,11 +19,12 @@ struct ServerContextAccess {
 
   // `method` must outlive the context: the handler's RpcMethod name does.
   static void Fill(ServerContext& context, absl::string_view method, absl::Time deadline,
-                   Metadata client_metadata, const PeerCredentials& peer,
+                   Metadata&& client_metadata, const PeerCredentials& peer,
                    std::vector<UniqueFd> request_fds) {
     context.method_ = method;
     context.deadline_ = deadline;
-    context.client_metadata_ = std::move(client_metadata);
+    // Most calls carry none, and a blank context's map is empty already.
+    if (!client_metadata.empty()) context.client_metadata_ = std::move(client_metadata);
     context.peer_credentials_ = peer;
     context.request_fds_ = std::move(request_fds);
   }

@@ -265,8 +265,11 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
     return ProtocolError(absl::StrCat("CALL_START with negative timeout ", start.timeout_nanos()));
   }
   Metadata metadata;
-  absl::Status status = DecodeMetadata(start.metadata(), &metadata);
-  if (!status.ok()) return status;
+  absl::Status status;
+  if (start.metadata_size() > 0) {
+    status = DecodeMetadata(start.metadata(), &metadata);
+    if (!status.ok()) return status;
+  }
   const Route* route = last_route_;
   if (route == nullptr) return AdmitAndRefuse(id, NoRoute(start.method(), routes_));
   if (!frame.refused.ok()) {
@@ -320,7 +323,8 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
     absl::MutexLock lock(&connection_->mu());
     call->inbound_closed = true;
   }
-  *work = [call] { call->Run(); };
+  // Moved, not copied: handing the call over changes no reference count.
+  *work = [call = std::move(call)] { call->Run(); };
   return absl::OkStatus();
 }
 

@@ -31,10 +31,18 @@ thread_local bool t_pump_channel_destroyed = false;
 // This thread's CallStart, with the last call's method name left in place: its strings
 // keep their memory from call to call, so starting a call allocates none. Filled and
 // sent before the thread starts another.
-wire::CallStart& ReusableCallStart() {
+// This thread's CallStart, reused from call to call and naming `method`. A thread
+// usually calls one method in a loop: the address of the name it was last set from
+// (a literal, which outlives every call) then says it is set already, with no compare.
+wire::CallStart& ReusableCallStart(const RpcMethod& method) {
   thread_local wire::CallStart start;
+  thread_local const char* named = nullptr;
   start.clear_timeout_nanos();
   start.clear_metadata();
+  if (named != method.full_name) {
+    start.set_method(method.full_name);
+    named = method.full_name;
+  }
   return start;
 }
 
@@ -141,8 +149,6 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
         "call ", method.full_name, ": descriptors attached to the context of a ",
         RpcKindName(method.kind), " call have no request to ride on; pass them to Write"));
   }
-  // This thread's CallStart usually names the method already (one method called in a loop).
-  if (start->method() != method.full_name) start->set_method(method.full_name);
   if (deadline != absl::InfiniteFuture()) {
     start->set_timeout_nanos(
         std::max<int64_t>(1, absl::ToInt64Nanoseconds(deadline - absl::Now())));
@@ -269,7 +275,7 @@ void SocketChannel::FinishContext(ClientCall& call, ClientContext& context) {
 absl::Status SocketChannel::Call(const RpcMethod& method, ClientContext& context,
                                  const google::protobuf::MessageLite& request,
                                  google::protobuf::MessageLite* response) {
-  wire::CallStart& start = ReusableCallStart();
+  wire::CallStart& start = ReusableCallStart(method);
   absl::StatusOr<std::shared_ptr<ClientCall>> call = StartCall(
       method, context, MessageTarget{response, ClientContextAccess::response_fds(context)}, nullptr,
       &start);
@@ -287,7 +293,7 @@ void SocketChannel::CallAsync(const RpcMethod& method, ClientContext& context,
                               google::protobuf::MessageLite* response,
                               absl::AnyInvocable<void(absl::Status)> done) {
   StartPumpIfNeeded();
-  wire::CallStart& start = ReusableCallStart();
+  wire::CallStart& start = ReusableCallStart(method);
   absl::StatusOr<std::shared_ptr<ClientCall>> call =
       StartCall(method, context,
                 MessageTarget{response, ClientContextAccess::response_fds(context)}, &done, &start);
@@ -309,7 +315,7 @@ void SocketChannel::CallAsync(const RpcMethod& method, ClientContext& context,
 std::unique_ptr<GenericClientStream> SocketChannel::StartStream(
     const RpcMethod& method, ClientContext& context, const google::protobuf::MessageLite* request,
     google::protobuf::MessageLite* response) {
-  wire::CallStart& start = ReusableCallStart();
+  wire::CallStart& start = ReusableCallStart(method);
   MessageTarget target;
   if (response != nullptr) target = {response, ClientContextAccess::response_fds(context)};
   absl::StatusOr<std::shared_ptr<ClientCall>> call =

@@ -59,7 +59,8 @@ class SocketChannel final : public Channel,
   // --- for ClientCall and ClientStream ---
   Connection& connection() { return *connection_; }
   // Registers a call of `method` on behalf of `context`, with `response_target` for a
-  // response in the STATUS frame, and fills `start` with its CALL_START control section.
+  // response in the STATUS frame, and fills in the rest of `start`, its CALL_START
+  // control section, which names the method already.
   // For an async call `done` is taken, but only when the call starts.
   absl::StatusOr<std::shared_ptr<ClientCall>> StartCall(
       const RpcMethod& method, ClientContext& context, MessageTarget response_target,
