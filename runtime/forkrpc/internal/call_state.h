@@ -62,7 +62,7 @@ class InboundQueue {
 
 // Every member but id() and streaming() is guarded by the mutex of the Connection the
 // call belongs to.
-class CallState : public std::enable_shared_from_this<CallState> {
+class CallState {
  public:
   CallState(uint32_t id, bool streaming) : id_(id), streaming_(streaming) {}
   virtual ~CallState() = default;

@@ -72,6 +72,13 @@ class CallTable {
     return it == calls_.end() ? nullptr : it->second.get();
   }
 
+  // Call `id` itself, shared; null when it is not in flight.
+  std::shared_ptr<CallState> FindShared(uint32_t id) const {
+    if (InFront(id)) return front_;
+    auto it = calls_.find(id);
+    return it == calls_.end() ? nullptr : it->second;
+  }
+
   std::shared_ptr<CallState> Remove(uint32_t id) {
     if (InFront(id)) return std::move(front_);
     auto it = calls_.find(id);

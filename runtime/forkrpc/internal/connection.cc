@@ -464,6 +464,14 @@ void Connection::Dispatch(const ReceivedPacket& packet, std::vector<UniqueFd> fd
 
 absl::Status Connection::DispatchCallFrame(Frame* frame, std::vector<UniqueFd>* fds,
                                            bool fds_lost, Work* work) {
+  const FrameHeader& header = frame->header;
+  bool in_packet = !header.has(kFlagChunked) && !header.has(kFlagOutOfLine);
+  if (in_packet && !fds_lost && assembler_.empty() && frame->refused.ok() &&
+      frame->message.size() <= static_cast<uint64_t>(options_.max_message_size)) {
+    // Whole in its packet and within the limit, as most frames are: nothing to gather,
+    // and the message is read where it lies.
+    return handler_->OnFrame(*frame, std::move(*fds), work);
+  }
   MessageBytes storage;
   absl::Status status = GatherMessage(frame, fds, fds_lost, &storage);
   if (status.ok()) {

@@ -154,12 +154,6 @@ class Connection {
     UniqueFd epoll_;
   };
 
-  // What Watch did.
-  enum class WatchResult {
-    kNotWatching,  // another thread watches (or the watchdog says it is too soon)
-    kWatched,      // watched until `work`, a hand-over, a wake-up or a failure
-  };
-
   // Turns the watchdog on, for a server's pool. Fails only for want of descriptors.
   absl::Status EnableWatchdog();
   // For the supervisor (IdleWait::Sleeper::kSupervisor), with mu() held: consumes a
@@ -210,16 +204,20 @@ class Connection {
                     absl::FunctionRef<bool()> gather = AlwaysFalse) ABSL_LOCKS_EXCLUDED(mu_);
   static constexpr int kMaxGatheredFrames = 64;
 
-  // For an idle pool thread: unless another thread watches the socket, watches it,
-  // reading and dispatching frames until a dispatch produces work (left in `work` for
-  // the caller to run), a caller in Await asks for the socket, WakeReader is called, or
-  // the connection fails. `after_watchdog` when the thread was woken by the watchdog:
-  // it then takes over only from a socket unwatched for a whole watchdog period.
+  // For an idle pool thread, with mu() held (in a section the thread takes anyway):
+  // takes the socket to watch unless another thread watches it or the connection has
+  // failed. `after_watchdog` when the thread was woken by the watchdog: it then takes
+  // over only from a socket unwatched for a whole watchdog period, and otherwise learns
+  // in `too_soon_by` how long is left, for ArmWatchdog outside the section.
+  bool ClaimWatch(bool after_watchdog, absl::Duration* too_soon_by)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Having claimed the socket: watches it, reading and dispatching frames until a
+  // dispatch produces work (left in `work` for the caller to run), a caller in Await
+  // asks for the socket, WakeReader is called, or the connection fails.
   // `leaving_for_work` runs with mu() held in the section that gives the socket up,
   // when there is work to run: the caller counts itself busy there, in no section of
   // its own.
-  WatchResult Watch(Work* work, bool after_watchdog,
-                    absl::FunctionRef<void()> leaving_for_work) ABSL_LOCKS_EXCLUDED(mu_);
+  void Watch(Work* work, absl::FunctionRef<void()> leaving_for_work) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Waits for the peer's hello until `deadline`. Its setup error, if any, is returned.
   absl::StatusOr<HelloInfo> AwaitPeerHello(absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
@@ -340,6 +338,10 @@ class Connection {
   absl::StatusOr<Plan> PlanFrame(const OutgoingFrame& frame);
   // Sends `frame` along `plan`.
   absl::Status SendPlanned(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
+  // The common case of SendPlanned, the frame in line without descriptors, with no
+  // batch open on this thread and no control frame queued: one send(2), with the
+  // general path's waiting only when that does not go.
+  absl::Status SendInLine(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
   absl::Status SendChunked(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
   // Asks for a send buffer of several packets, once, before the first chunked message.
   absl::Status EnlargeSendBuffer();

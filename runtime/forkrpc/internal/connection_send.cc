@@ -131,11 +131,33 @@ absl::Status Connection::Send(const OutgoingFrame& frame, absl::Time deadline, b
   if (failed()) return FailureForNewCalls();
   absl::StatusOr<Plan> plan = PlanFrame(frame);
   if (!plan.ok()) return plan.status();
+  if (batch_owner_ != this && plan->path == Path::kInLine && frame.fds.empty() &&
+      !control_queued_.load(std::memory_order_acquire)) {
+    return SendInLine(frame, *plan, deadline);
+  }
   if (batchable && batch_owner_ == this &&
       AddToBatch(frame, *plan, deadline, /*control=*/false)) {
     return absl::OkStatus();
   }
   return SendPlanned(frame, *plan, deadline);
+}
+
+absl::Status Connection::SendInLine(const OutgoingFrame& frame, const Plan& plan,
+                                    absl::Time deadline) {
+  char* packet = t_packet.Reserve(kFrameHeaderSize + plan.control_size + plan.message_size);
+  size_t size = EncodeHead(frame, HeaderFor(frame, plan, 0, 0), plan.control_size, packet);
+  if (frame.message != nullptr) {
+    frame.message->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(packet + size));
+    size += plan.message_size;
+  }
+  // Usually the packet goes at once. If not (the socket is full, a signal came, the
+  // peer left), nothing of it went, and the general path sends it again and waits,
+  // reads or fails as the case needs.
+  if (::send(socket_.get(), packet, size, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+    return absl::OkStatus();
+  }
+  iovec data{packet, size};
+  return SendPacketWaiting({&data, 1}, {}, /*with_credentials=*/false, deadline);
 }
 
 // --- batches -------------------------------------------------------------------------

@@ -94,28 +94,22 @@ void Connection::NotifyIdleThread() {
   [[maybe_unused]] ssize_t written = ::write(work_posted_.get(), &one, sizeof(one));
 }
 
-Connection::WatchResult Connection::Watch(Work* work, bool after_watchdog,
-                                          absl::FunctionRef<void()> leaving_for_work) {
-  absl::Duration too_soon_by = absl::ZeroDuration();
-  {
-    absl::MutexLock lock(&mu_);
-    if (reader_active_ || !failure_.ok()) return WatchResult::kNotWatching;
-    if (after_watchdog && watchdog_.valid()) {
-      // The socket may have gone unwatched only a moment ago, by a thread that is about
-      // to watch again: take over only after a whole period.
-      too_soon_by =
-          kWatchdogPeriod - absl::Nanoseconds(MonotonicNanos() - unwatched_since_nanos_);
-    }
-    if (too_soon_by <= absl::ZeroDuration()) {
-      reader_active_ = true;
-      reader_is_idle_watcher_ = true;
-      handover_requested_ = false;
-    }
+bool Connection::ClaimWatch(bool after_watchdog, absl::Duration* too_soon_by) {
+  *too_soon_by = absl::ZeroDuration();
+  if (reader_active_ || !failure_.ok()) return false;
+  if (after_watchdog && watchdog_.valid()) {
+    // The socket may have gone unwatched only a moment ago, by a thread that is about
+    // to watch again: take over only after a whole period.
+    *too_soon_by = kWatchdogPeriod - absl::Nanoseconds(MonotonicNanos() - unwatched_since_nanos_);
+    if (*too_soon_by > absl::ZeroDuration()) return false;
   }
-  if (too_soon_by > absl::ZeroDuration()) {
-    ArmWatchdog(too_soon_by);
-    return WatchResult::kNotWatching;
-  }
+  reader_active_ = true;
+  reader_is_idle_watcher_ = true;
+  handover_requested_ = false;
+  return true;
+}
+
+void Connection::Watch(Work* work, absl::FunctionRef<void()> leaving_for_work) {
   if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
   bool judging_try = false;  // this first read tries after a call, and shows if that pays
   if (watching_after_work_) {
@@ -165,7 +159,6 @@ Connection::WatchResult Connection::Watch(Work* work, bool after_watchdog,
   }
   // Unwatched now: if this thread is off to run a long call, another must take over.
   if (left_at != 0) ArmWatchdogAfterDrop(left_at);
-  return WatchResult::kWatched;
 }
 
 Connection::IdleWait::IdleWait(Connection& connection, Sleeper sleeper)

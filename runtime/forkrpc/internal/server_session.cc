@@ -86,6 +86,8 @@ void ServerSession::PoolThread() {
   };
   for (;;) {
     Work work;
+    bool watching = false;
+    absl::Duration too_soon_by;
     {
       absl::MutexLock lock(&connection_->mu());
       if (ran_call) {
@@ -101,17 +103,21 @@ void ServerSession::PoolThread() {
         count_busy();
       } else if (done_) {
         return;
+      } else {
+        // In this section rather than one of Watch's own: one lock per call the less.
+        watching = connection_->ClaimWatch(after_watchdog, &too_soon_by);
       }
     }
     if (!work) {
-      Connection::WatchResult watched = connection_->Watch(&work, after_watchdog, count_busy);
       after_watchdog = false;
-      if (watched == Connection::WatchResult::kNotWatching) {
+      if (!watching) {
         // Another thread watches the socket: sleep until the watchdog says it has gone
         // unwatched too long, work is posted, or the session ends.
+        if (too_soon_by > absl::ZeroDuration()) connection_->ArmWatchdog(too_soon_by);
         after_watchdog = idle.Wait() == Connection::IdleWait::Reason::kWatchdog;
         continue;
       }
+      connection_->Watch(&work, count_busy);
       if (!work) continue;
     }
     work();

@@ -222,12 +222,12 @@ absl::Status SocketChannel::SendFailure(absl::Status status, const ClientCall& c
   return status;
 }
 
-void SocketChannel::EndCall(ClientCall& call, absl::Status status) {
-  call.ended = true;
-  call.status = std::move(status);
-  if (call.done) {
-    completions_.push_back(Completion{std::static_pointer_cast<ClientCall>(call.shared_from_this()),
-                                      call.context, std::move(call.done), absl::OkStatus()});
+void SocketChannel::EndCall(const std::shared_ptr<ClientCall>& call, absl::Status status) {
+  call->ended = true;
+  call->status = std::move(status);
+  if (call->done) {
+    completions_.push_back(
+        Completion{call, call->context, std::move(call->done), absl::OkStatus()});
     --async_pending_;
   }
 }
@@ -238,8 +238,10 @@ void SocketChannel::EndLocally(ClientCall& call, absl::Status status, bool tell_
     auto delivered = [&call]() { return !call.delivering; };
     connection_->mu().Await(absl::Condition(&delivered));
     if (call.ended) return;
+    // A call that has neither ended nor is being delivered is still in the table.
     std::shared_ptr<CallState> keep = calls_.Remove(call.id());
-    EndCall(call, std::move(status));
+    FORKRPC_CHECK(keep.get() == &call);
+    EndCall(std::static_pointer_cast<ClientCall>(std::move(keep)), std::move(status));
   }
   if (tell_server) connection_->SendControl(FrameType::kCancel, call.id());
   // A response may be arriving in chunks; what came of it is dropped.
@@ -397,7 +399,7 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> f
       }
     }
     if (target.message == nullptr) {
-      EndCall(*call, std::move(status));
+      EndCall(call, std::move(status));
       return absl::OkStatus();
     }
   }
@@ -405,7 +407,7 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> f
   ParseResponse(*call, frame, target, std::move(fds), &status);
   absl::MutexLock lock(&connection_->mu());
   call->delivering = false;
-  EndCall(*call, std::move(status));
+  EndCall(call, std::move(status));
   return absl::OkStatus();
 }
 
@@ -470,7 +472,7 @@ void SocketChannel::OnGoodbye(absl::string_view reason) {
 
 void SocketChannel::FailCalls(const absl::Status& status) {
   for (std::shared_ptr<CallState>& call : calls_.TakeAll()) {
-    EndCall(static_cast<ClientCall&>(*call), status);
+    EndCall(std::static_pointer_cast<ClientCall>(std::move(call)), status);
   }
 }
 
@@ -551,10 +553,7 @@ void SocketChannel::EndBatch() {
     std::shared_ptr<ClientCall> call;
     {
       absl::MutexLock lock(&connection_->mu());
-      CallState* state = calls_.Find(id);
-      if (state != nullptr) {
-        call = std::static_pointer_cast<ClientCall>(state->shared_from_this());
-      }
+      call = std::static_pointer_cast<ClientCall>(calls_.FindShared(id));
     }
     if (call == nullptr) continue;
     EndLocally(*call, SendFailure(status, *call), /*tell_server=*/false);
@@ -570,7 +569,7 @@ std::vector<uint32_t> SocketChannel::ExpireAsyncCalls() {
     async_deadlines_.erase(async_deadlines_.begin());
     if (call == nullptr || call->ended || call->delivering) continue;
     calls_.Remove(call->id());
-    EndCall(*call, DeadlinePassed(call->method));
+    EndCall(call, DeadlinePassed(call->method));
     expired.push_back(call->id());
   }
   return expired;

@@ -106,7 +106,7 @@ class SocketChannel final : public Channel,
   absl::StatusOr<std::shared_ptr<ClientCall>> FindCall(const Frame& frame)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
   // Records the end of `call`; an async call's completion is queued for the pump.
-  void EndCall(ClientCall& call, absl::Status status)
+  void EndCall(const std::shared_ptr<ClientCall>& call, absl::Status status)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
 
   void StartPumpIfNeeded();
