@@ -24,8 +24,8 @@ namespace internal {
 struct ClientContextAccess;
 }  // namespace internal
 
-// What a channel attaches to a context while its call runs, so that TryCancel can
-// reach the call from any thread.
+// What a channel attaches to a context when its call starts, so that TryCancel can
+// reach the call from any thread; cancelling a call that has ended does nothing.
 class CallCanceller {
  public:
   virtual ~CallCanceller() = default;

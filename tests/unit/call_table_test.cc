@@ -7,15 +7,18 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "forkrpc/internal/frame.h"
 #include "gtest/gtest.h"
 
 namespace forkrpc::internal {
 namespace {
 
 TEST(CallTableIdTest, FirstIdIsOneAndIdsCountUp) {
-  CallTable table;
+  CallTable<CallState> table;
   EXPECT_EQ(table.NextId(), 1u);
   EXPECT_EQ(table.NextId(), 2u);
   EXPECT_EQ(table.NextId(), 3u);
@@ -23,7 +26,7 @@ TEST(CallTableIdTest, FirstIdIsOneAndIdsCountUp) {
 
 // Runs the 32-bit counter all the way round: 2^32 - 1 ids, 0 never among them.
 TEST(CallTableIdTest, IdsSkipZeroWhenTheyWrap) {
-  CallTable table;
+  CallTable<CallState> table;
   ASSERT_EQ(table.NextId(), 1u);
   bool saw_zero = false;
   uint32_t last = 0;
@@ -38,7 +41,7 @@ TEST(CallTableIdTest, IdsSkipZeroWhenTheyWrap) {
 }
 
 TEST(CallTableIdTest, IssuedIdsAreUsed) {
-  CallTable table;
+  CallTable<CallState> table;
   uint32_t first = table.NextId();
   uint32_t second = table.NextId();
   EXPECT_TRUE(table.WasUsed(first));
@@ -46,7 +49,7 @@ TEST(CallTableIdTest, IssuedIdsAreUsed) {
 }
 
 TEST(CallTableIdTest, IdsNotYetIssuedAreNotUsed) {
-  CallTable table;
+  CallTable<CallState> table;
   EXPECT_FALSE(table.WasUsed(1));
   uint32_t id = table.NextId();
   EXPECT_FALSE(table.WasUsed(id + 1));
@@ -54,7 +57,7 @@ TEST(CallTableIdTest, IdsNotYetIssuedAreNotUsed) {
 }
 
 TEST(CallTableIdTest, IdZeroIsNeverUsed) {
-  CallTable table;
+  CallTable<CallState> table;
   table.NextId();
   EXPECT_FALSE(table.WasUsed(0));
   ASSERT_TRUE(table.Admit(5));
@@ -62,25 +65,25 @@ TEST(CallTableIdTest, IdZeroIsNeverUsed) {
 }
 
 TEST(CallTableAdmitTest, AdmitsAnyNonzeroFirstId) {
-  CallTable table;
+  CallTable<CallState> table;
   EXPECT_TRUE(table.Admit(1234));
   EXPECT_TRUE(table.WasUsed(1234));
 }
 
 TEST(CallTableAdmitTest, RejectsIdZero) {
-  CallTable table;
+  CallTable<CallState> table;
   EXPECT_FALSE(table.Admit(0));
 }
 
 TEST(CallTableAdmitTest, RejectsTheIdOfACallInFlight) {
-  CallTable table;
+  CallTable<CallState> table;
   ASSERT_TRUE(table.Admit(7));
   table.Insert(std::make_shared<CallState>(7, false));
   EXPECT_FALSE(table.Admit(7));
 }
 
 TEST(CallTableAdmitTest, AdmitsTheIdOfACallThatEnded) {
-  CallTable table;
+  CallTable<CallState> table;
   ASSERT_TRUE(table.Admit(7));
   table.Insert(std::make_shared<CallState>(7, false));
   table.Remove(7);
@@ -89,7 +92,7 @@ TEST(CallTableAdmitTest, AdmitsTheIdOfACallThatEnded) {
 
 // Two client threads may take ids 7 and 8 and send their CALL_STARTs the other way round.
 TEST(CallTableAdmitTest, AdmitsIdsOutOfOrder) {
-  CallTable table;
+  CallTable<CallState> table;
   ASSERT_TRUE(table.Admit(8));
   EXPECT_TRUE(table.Admit(7));
   EXPECT_TRUE(table.WasUsed(7));
@@ -98,7 +101,7 @@ TEST(CallTableAdmitTest, AdmitsIdsOutOfOrder) {
 }
 
 TEST(CallTableAdmitTest, AdmitsNewerIdsWithGaps) {
-  CallTable table;
+  CallTable<CallState> table;
   ASSERT_TRUE(table.Admit(1));
   EXPECT_TRUE(table.Admit(10));
   EXPECT_TRUE(table.WasUsed(10));
@@ -106,7 +109,7 @@ TEST(CallTableAdmitTest, AdmitsNewerIdsWithGaps) {
 }
 
 TEST(CallTableAdmitTest, NewestIdFollowsTheWrap) {
-  CallTable table;
+  CallTable<CallState> table;
   ASSERT_TRUE(table.Admit(0xfffffffe));
   ASSERT_TRUE(table.Admit(0xffffffff));
   ASSERT_TRUE(table.Admit(1));  // the client skips 0
@@ -116,14 +119,14 @@ TEST(CallTableAdmitTest, NewestIdFollowsTheWrap) {
 }
 
 TEST(CallTableAdmitTest, OlderIdDoesNotMoveTheNewestBack) {
-  CallTable table;
+  CallTable<CallState> table;
   ASSERT_TRUE(table.Admit(100));
   ASSERT_TRUE(table.Admit(50));
   EXPECT_TRUE(table.WasUsed(100));
 }
 
 TEST(CallTableMapTest, FindsAnInsertedCall) {
-  CallTable table;
+  CallTable<CallState> table;
   auto call = std::make_shared<CallState>(3, false);
   table.Insert(call);
   EXPECT_EQ(table.Find(3), call.get());
@@ -132,7 +135,7 @@ TEST(CallTableMapTest, FindsAnInsertedCall) {
 }
 
 TEST(CallTableMapTest, RemoveReturnsTheCallAndForgetsIt) {
-  CallTable table;
+  CallTable<CallState> table;
   auto call = std::make_shared<CallState>(3, true);
   table.Insert(call);
   EXPECT_EQ(table.Remove(3), call);
@@ -142,7 +145,7 @@ TEST(CallTableMapTest, RemoveReturnsTheCallAndForgetsIt) {
 }
 
 TEST(CallTableMapTest, TakeAllEmptiesTheTable) {
-  CallTable table;
+  CallTable<CallState> table;
   table.Insert(std::make_shared<CallState>(1, false));
   table.Insert(std::make_shared<CallState>(2, false));
   std::vector<std::shared_ptr<CallState>> calls = table.TakeAll();
@@ -152,7 +155,7 @@ TEST(CallTableMapTest, TakeAllEmptiesTheTable) {
 }
 
 TEST(CallTableMapTest, ManyCallsComeAndGoInAnyOrder) {
-  CallTable table;
+  CallTable<CallState> table;
   std::vector<std::shared_ptr<CallState>> calls;
   for (uint32_t id = 1; id <= 5; ++id) {
     calls.push_back(std::make_shared<CallState>(id, false));
@@ -186,8 +189,39 @@ TEST(CallTableMapTest, ManyCallsComeAndGoInAnyOrder) {
   EXPECT_EQ(table.Find(6), nullptr);
 }
 
+// A STATUS frame takes its call out: the frame's reader gets the table's reference, a
+// late frame for the same id finds nothing, and an id never admitted is an error.
+TEST(CallTableMapTest, TakeForHandsOverTheCallOnce) {
+  CallTable<CallState> table;
+  for (uint32_t id : {7, 8}) {
+    ASSERT_TRUE(table.Admit(id));
+    table.Insert(std::make_shared<CallState>(id, false));  // 7 first, 8 beside it
+  }
+  FrameHeader header;
+  header.type = FrameType::kStatus;
+  for (uint32_t id : {8, 7}) {
+    header.call_id = id;
+    absl::StatusOr<std::shared_ptr<CallState>> taken = table.TakeFor(header);
+    ASSERT_TRUE(taken.ok()) << taken.status();
+    ASSERT_NE(*taken, nullptr) << id;
+    EXPECT_EQ((*taken)->id(), id);
+    EXPECT_EQ(taken->use_count(), 1) << "the table keeps no reference to call " << id;
+    EXPECT_EQ(table.Find(id), nullptr);
+
+    absl::StatusOr<std::shared_ptr<CallState>> late = table.TakeFor(header);
+    ASSERT_TRUE(late.ok()) << late.status();
+    EXPECT_EQ(*late, nullptr) << id;
+  }
+  EXPECT_TRUE(table.empty());
+  header.call_id = 9;
+  absl::StatusOr<std::shared_ptr<CallState>> never = table.TakeFor(header);
+  EXPECT_FALSE(never.ok());
+  EXPECT_NE(never.status().message().find("call id 9, which was never started"), std::string::npos)
+      << never.status();
+}
+
 TEST(CallTableMapTest, RemovedIdStaysUsed) {
-  CallTable table;
+  CallTable<CallState> table;
   uint32_t id = table.NextId();
   table.Insert(std::make_shared<CallState>(id, false));
   table.Remove(id);

@@ -17,7 +17,9 @@
 
 namespace forkrpc::internal {
 
-// Thread-compatible: the connection's mutex guards it.
+// Holds calls of type `Call` (a CallState). Thread-compatible: the connection's mutex
+// guards it.
+template <class Call>
 class CallTable {
  public:
   // Client side: the id for a new call; never 0.
@@ -43,7 +45,7 @@ class CallTable {
     return id != 0 && seen_any_ && static_cast<int32_t>(latest_ - id) >= 0;
   }
 
-  void Insert(std::shared_ptr<CallState> call) {
+  void Insert(std::shared_ptr<Call> call) {
     if (front_ == nullptr) {
       front_ = std::move(call);
       return;
@@ -52,45 +54,54 @@ class CallTable {
     calls_[id] = std::move(call);
   }
 
-  // The call a frame with `header` is for, as `Call`: null when the call ended here a
-  // moment ago (its frame is late, and dropped); a protocol error for an id never used.
-  template <class Call>
+  // The call a frame with `header` is for: null when the call ended here a moment ago
+  // (its frame is late, and dropped); a protocol error for an id never used.
   absl::StatusOr<std::shared_ptr<Call>> FindFor(const FrameHeader& header) const {
-    // One reference more, copied from the table's (shared_from_this would lock a
-    // weak_ptr and copy twice: three atomic operations where one does).
-    if (InFront(header.call_id)) return std::static_pointer_cast<Call>(front_);
+    if (InFront(header.call_id)) return front_;
     auto it = calls_.find(header.call_id);
-    if (it != calls_.end()) return std::static_pointer_cast<Call>(it->second);
+    if (it != calls_.end()) return it->second;
     if (WasUsed(header.call_id)) return nullptr;
-    return ProtocolError(absl::StrCat(FrameTypeName(header.type), " frame for call id ",
-                                      header.call_id, ", which was never started"));
+    return NeverStarted(header);
   }
 
-  CallState* Find(uint32_t id) const {
+  // As FindFor, but takes the call out of the table, handing over the table's reference.
+  absl::StatusOr<std::shared_ptr<Call>> TakeFor(const FrameHeader& header) {
+    if (InFront(header.call_id)) return std::move(front_);
+    auto it = calls_.find(header.call_id);
+    if (it != calls_.end()) {
+      std::shared_ptr<Call> call = std::move(it->second);
+      calls_.erase(it);
+      return call;
+    }
+    if (WasUsed(header.call_id)) return nullptr;
+    return NeverStarted(header);
+  }
+
+  Call* Find(uint32_t id) const {
     if (InFront(id)) return front_.get();
     auto it = calls_.find(id);
     return it == calls_.end() ? nullptr : it->second.get();
   }
 
   // Call `id` itself, shared; null when it is not in flight.
-  std::shared_ptr<CallState> FindShared(uint32_t id) const {
+  std::shared_ptr<Call> FindShared(uint32_t id) const {
     if (InFront(id)) return front_;
     auto it = calls_.find(id);
     return it == calls_.end() ? nullptr : it->second;
   }
 
-  std::shared_ptr<CallState> Remove(uint32_t id) {
+  std::shared_ptr<Call> Remove(uint32_t id) {
     if (InFront(id)) return std::move(front_);
     auto it = calls_.find(id);
     if (it == calls_.end()) return nullptr;
-    std::shared_ptr<CallState> call = std::move(it->second);
+    std::shared_ptr<Call> call = std::move(it->second);
     calls_.erase(it);
     return call;
   }
 
   // Empties the table, returning every call, for failing them all.
-  std::vector<std::shared_ptr<CallState>> TakeAll() {
-    std::vector<std::shared_ptr<CallState>> calls;
+  std::vector<std::shared_ptr<Call>> TakeAll() {
+    std::vector<std::shared_ptr<Call>> calls;
     calls.reserve(size());
     if (front_ != nullptr) calls.push_back(std::move(front_));
     for (auto& [id, call] : calls_) calls.push_back(std::move(call));
@@ -103,12 +114,16 @@ class CallTable {
 
  private:
   bool InFront(uint32_t id) const { return front_ != nullptr && front_->id() == id; }
+  static absl::Status NeverStarted(const FrameHeader& header) {
+    return ProtocolError(absl::StrCat(FrameTypeName(header.type), " frame for call id ",
+                                      header.call_id, ", which was never started"));
+  }
 
   // A call kept beside the map rather than in it: the first one inserted while the
   // slot is free. A connection usually carries one call at a time, which then costs no
   // hashing to insert, find and remove.
-  std::shared_ptr<CallState> front_;
-  absl::flat_hash_map<uint32_t, std::shared_ptr<CallState>> calls_;
+  std::shared_ptr<Call> front_;
+  absl::flat_hash_map<uint32_t, std::shared_ptr<Call>> calls_;
   uint32_t next_id_ = 1;
   uint32_t latest_ = 0;
   bool seen_any_ = false;

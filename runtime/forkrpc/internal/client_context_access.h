@@ -38,18 +38,13 @@ struct ClientContextAccess {
     return &context.response_fds_;
   }
 
-  // Lets TryCancel reach the call through `canceller`; false if the context was
-  // cancelled already, in which case nothing is bound.
+  // Lets TryCancel reach the call through `canceller`, until the context is destroyed;
+  // false if the context was cancelled already, in which case nothing is bound.
   static bool Bind(ClientContext& context, std::shared_ptr<CallCanceller> canceller) {
     std::lock_guard<std::mutex> lock(context.mu_);
     if (context.cancelled_) return false;
     context.canceller_ = std::move(canceller);
     return true;
-  }
-  static void Unbind(ClientContext& context) {
-    std::shared_ptr<CallCanceller> canceller;
-    std::lock_guard<std::mutex> lock(context.mu_);
-    canceller.swap(context.canceller_);
   }
 
   static void SetServerMetadata(ClientContext& context, Metadata initial, Metadata trailing) {

@@ -244,7 +244,7 @@ absl::Status ServerSession::OnFrame(const Frame& frame, std::vector<UniqueFd> fd
 }
 
 absl::StatusOr<std::shared_ptr<ServerCall>> ServerSession::FindCall(const Frame& frame) {
-  absl::StatusOr<std::shared_ptr<ServerCall>> call = calls_.FindFor<ServerCall>(frame.header);
+  absl::StatusOr<std::shared_ptr<ServerCall>> call = calls_.FindFor(frame.header);
   if (call.ok() && *call != nullptr && frame.header.type == FrameType::kMessage &&
       !(*call)->streaming()) {
     return ProtocolError(absl::StrCat("MESSAGE frame on unary call ", frame.header.call_id));
@@ -364,8 +364,8 @@ void ServerSession::FailCalls(const absl::Status& status) {
   done_ = true;
   // Fail wakes the watcher and every sleeping pool thread after this returns.
   if (!ended_.HasBeenNotified()) ended_.Notify();
-  for (std::shared_ptr<CallState>& state : calls_.TakeAll()) {
-    auto& call = static_cast<ServerCall&>(*state);
+  for (std::shared_ptr<ServerCall>& state : calls_.TakeAll()) {
+    ServerCall& call = *state;
     call.ended = true;
     ServerContextAccess::Cancel(call.context());
   }
@@ -466,8 +466,8 @@ void ServerSession::Shutdown(absl::Time deadline) {
       return running_calls_ == 0 || done_;
     };
     connection_->mu().AwaitWithDeadline(absl::Condition(&drained), deadline);
-    for (std::shared_ptr<CallState>& state : calls_.TakeAll()) {
-      auto& call = static_cast<ServerCall&>(*state);
+    for (std::shared_ptr<ServerCall>& state : calls_.TakeAll()) {
+      ServerCall& call = *state;
       if (call.ended) continue;
       call.ended = true;
       ServerContextAccess::Cancel(call.context());

@@ -104,7 +104,7 @@ class ServerSession final : public Connection::Handler {
   wire::CallStart last_start_;
   const Route* last_route_ = nullptr;
 
-  CallTable calls_ ABSL_GUARDED_BY(connection_->mu());
+  CallTable<ServerCall> calls_ ABSL_GUARDED_BY(connection_->mu());
   std::vector<Work> work_queue_ ABSL_GUARDED_BY(connection_->mu());
   std::vector<std::thread> threads_ ABSL_GUARDED_BY(connection_->mu());
   // Pool threads running a call.

@@ -239,9 +239,9 @@ void SocketChannel::EndLocally(ClientCall& call, absl::Status status, bool tell_
     connection_->mu().Await(absl::Condition(&delivered));
     if (call.ended) return;
     // A call that has neither ended nor is being delivered is still in the table.
-    std::shared_ptr<CallState> keep = calls_.Remove(call.id());
+    std::shared_ptr<ClientCall> keep = calls_.Remove(call.id());
     FORKRPC_CHECK(keep.get() == &call);
-    EndCall(std::static_pointer_cast<ClientCall>(std::move(keep)), std::move(status));
+    EndCall(keep, std::move(status));
   }
   if (tell_server) connection_->SendControl(FrameType::kCancel, call.id());
   // A response may be arriving in chunks; what came of it is dropped.
@@ -263,7 +263,8 @@ absl::Status SocketChannel::AwaitEnd(ClientCall& call, bool just_sent) {
 }
 
 void SocketChannel::FinishContext(ClientCall& call, ClientContext& context) {
-  ClientContextAccess::Unbind(context);
+  // The call stays bound to the context, which drops it when it goes: TryCancel of an
+  // ended call does nothing, and unbinding here would cost a lock per call.
   // The call has ended, so nothing writes its metadata any more: no lock is needed. A
   // context serves one call, so its server metadata is empty until now.
   if (!call.initial_metadata.empty() || !call.trailing_metadata.empty()) {
@@ -346,7 +347,7 @@ absl::Status SocketChannel::OnFrame(const Frame& frame, std::vector<UniqueFd> fd
 }
 
 absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::FindCall(const Frame& frame) {
-  return calls_.FindFor<ClientCall>(frame.header);
+  return calls_.FindFor(frame.header);
 }
 
 absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> fds) {
@@ -371,17 +372,18 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> f
   MessageTarget target;
   {
     absl::MutexLock lock(&connection_->mu());
-    absl::StatusOr<std::shared_ptr<ClientCall>> found = FindCall(frame);
+    // Taken out of the table, whose reference moves here: the STATUS ends the call.
+    absl::StatusOr<std::shared_ptr<ClientCall>> found = calls_.TakeFor(frame.header);
     if (!found.ok() || *found == nullptr) return found.status();
     call = *std::move(found);
     if (status.ok() && !frame.refused.ok()) {
       // The response was refused on arrival (over the size limit, say): the call fails.
       status = Annotate(frame.refused, absl::StrCat("response of ", call->method.full_name));
     } else if (frame.has_message && call->response_target.message == nullptr) {
+      calls_.Insert(call);  // back, for the failure this error brings to end it
       return ProtocolError(absl::StrCat("STATUS of ", RpcKindName(call->method.kind), " call ",
                                         call->method.full_name, " carries a message"));
     }
-    calls_.Remove(call->id());
     // Moved only when there is some: most answers carry none.
     if (!initial.empty() && !call->initial_metadata_received) {
       call->initial_metadata = std::move(initial);
@@ -471,8 +473,8 @@ void SocketChannel::OnGoodbye(absl::string_view reason) {
 }
 
 void SocketChannel::FailCalls(const absl::Status& status) {
-  for (std::shared_ptr<CallState>& call : calls_.TakeAll()) {
-    EndCall(std::static_pointer_cast<ClientCall>(std::move(call)), status);
+  for (std::shared_ptr<ClientCall>& call : calls_.TakeAll()) {
+    EndCall(call, status);
   }
 }
 
@@ -553,7 +555,7 @@ void SocketChannel::EndBatch() {
     std::shared_ptr<ClientCall> call;
     {
       absl::MutexLock lock(&connection_->mu());
-      call = std::static_pointer_cast<ClientCall>(calls_.FindShared(id));
+      call = calls_.FindShared(id);
     }
     if (call == nullptr) continue;
     EndLocally(*call, SendFailure(status, *call), /*tell_server=*/false);

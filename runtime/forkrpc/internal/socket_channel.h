@@ -123,7 +123,7 @@ class SocketChannel final : public Channel,
   const std::unique_ptr<Connection> connection_;
   const ChannelOptions options_;
 
-  CallTable calls_ ABSL_GUARDED_BY(connection_->mu());
+  CallTable<ClientCall> calls_ ABSL_GUARDED_BY(connection_->mu());
   // The server said goodbye: no new calls.
   std::optional<std::string> goodbye_ ABSL_GUARDED_BY(connection_->mu());
 
