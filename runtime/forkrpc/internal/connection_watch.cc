@@ -65,7 +65,10 @@ void Connection::ArmWatchdogAfterDrop(int64_t left_at) {
   // Abseil converts out of line.
   static const int64_t period_nanos = absl::ToInt64Nanoseconds(kWatchdogPeriod);
   int64_t due = left_at + period_nanos;
-  if (!watchdog_armed_.exchange(true, std::memory_order_acq_rel)) {
+  // Read before the exchange: the timer is usually armed already, and a plain load
+  // costs no locked instruction.
+  if (!watchdog_armed_.load(std::memory_order_acquire) &&
+      !watchdog_armed_.exchange(true, std::memory_order_acq_rel)) {
     SetWatchdogTimer(due);
     return;
   }
