@@ -98,6 +98,9 @@ struct OutgoingFrame {
   uint8_t flags = 0;
   uint32_t call_id = 0;
   const google::protobuf::MessageLite* control = nullptr;
+  // The control section serialized already, sent when `control` is null: a sender
+  // that sends the same section again and again keeps its bytes.
+  absl::string_view control_bytes;
   // Sent when set; CALL_START and STATUS frames get kFlagHasMessage for it.
   const google::protobuf::MessageLite* message = nullptr;
   absl::Span<const int> fds;

@@ -66,7 +66,8 @@ thread_local OpenBatch t_batch;
 
 absl::StatusOr<Connection::Plan> Connection::PlanFrame(const OutgoingFrame& frame) {
   Plan plan;
-  plan.control_size = frame.control != nullptr ? frame.control->ByteSizeLong() : 0;
+  plan.control_size =
+      frame.control != nullptr ? frame.control->ByteSizeLong() : frame.control_bytes.size();
   if (frame.message != nullptr) {
     plan.message_size = frame.message->ByteSizeLong();
     int64_t limit = options_.max_message_size;
@@ -123,6 +124,8 @@ size_t Connection::EncodeHead(const OutgoingFrame& frame, const FrameHeader& hea
   if (frame.control != nullptr) {
     frame.control->SerializeWithCachedSizesToArray(
         reinterpret_cast<uint8_t*>(out + kFrameHeaderSize));
+  } else if (!frame.control_bytes.empty()) {
+    memcpy(out + kFrameHeaderSize, frame.control_bytes.data(), frame.control_bytes.size());
   }
   return kFrameHeaderSize + control_size;
 }

@@ -1,9 +1,11 @@
 #include "forkrpc/internal/socket_channel.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "forkrpc/internal/check.h"
 #include "forkrpc/internal/client_context_access.h"
 #include "forkrpc/internal/client_stream.h"
@@ -31,19 +33,41 @@ thread_local bool t_pump_channel_destroyed = false;
 // This thread's CallStart, with the last call's method name left in place: its strings
 // keep their memory from call to call, so starting a call allocates none. Filled and
 // sent before the thread starts another.
-// This thread's CallStart, reused from call to call and naming `method`. A thread
-// usually calls one method in a loop: the address of the name it was last set from
-// (a literal, which outlives every call) then says it is set already, with no compare.
+// This thread's CallStart, reused from call to call. A thread usually calls one method
+// in a loop, with no metadata and no deadline: then the CallStart is the same every
+// time, and its bytes are kept too.
+struct ThreadCallStart {
+  wire::CallStart proto;
+  // The literal (which outlives every call) `proto`'s method was set from: while it is
+  // the one called, the name is set already, with no compare.
+  const char* named = nullptr;
+  // `proto` serialized holding nothing but the method; empty until needed.
+  std::string bytes;
+};
+thread_local ThreadCallStart t_call_start;
+
+// This thread's CallStart, cleared but for the method, which it names.
 wire::CallStart& ReusableCallStart(const RpcMethod& method) {
-  thread_local wire::CallStart start;
-  thread_local const char* named = nullptr;
-  start.clear_timeout_nanos();
-  start.clear_metadata();
-  if (named != method.full_name) {
-    start.set_method(method.full_name);
-    named = method.full_name;
+  ThreadCallStart& start = t_call_start;
+  start.proto.clear_timeout_nanos();
+  start.proto.clear_metadata();
+  if (start.named != method.full_name) {
+    start.proto.set_method(method.full_name);
+    start.named = method.full_name;
+    start.bytes.clear();
   }
-  return start;
+  return start.proto;
+}
+
+// The kept bytes of `start` when it is this thread's CallStart and holds nothing but
+// the method; else empty, and `start` is serialized as usual.
+absl::string_view KeptCallStartBytes(const wire::CallStart& start) {
+  ThreadCallStart& kept = t_call_start;
+  if (&start != &kept.proto || start.timeout_nanos() != 0 || start.metadata_size() != 0) {
+    return absl::string_view();
+  }
+  if (kept.bytes.empty()) start.SerializeToString(&kept.bytes);
+  return kept.bytes;
 }
 
 // A response this small is parsed in the critical section that finds its call, saving
@@ -204,7 +228,8 @@ absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& conte
   frame.type = FrameType::kCallStart;
   frame.flags = end_of_stream ? kFlagEndOfStream : 0;
   frame.call_id = call.id();
-  frame.control = &start;
+  frame.control_bytes = KeptCallStartBytes(start);
+  if (frame.control_bytes.empty()) frame.control = &start;
   frame.message = message;
   frame.fds = raw;
   absl::Status status = connection_->Send(frame, call.deadline, batchable);
