@@ -9,8 +9,8 @@
 #ifndef FORKRPC_CLIENT_CONTEXT_H_
 #define FORKRPC_CLIENT_CONTEXT_H_
 
+#include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,11 +88,12 @@ class ClientContext {
   std::vector<UniqueFd> response_fds_;
   bool started_ = false;
 
-  // A std::mutex rather than an absl::Mutex: there is one context per call, and Debian's
-  // Abseil, built with deadlock detection on, does graph bookkeeping whenever an
-  // absl::Mutex is destroyed. Guards the two members below only.
-  std::mutex mu_;
-  bool cancelled_ = false;
+  // Whether TryCancel came and whether a call is bound, for TryCancel from any thread
+  // without a lock: binding and cancelling each take one atomic step, and only the
+  // step that sees the other's reaches `canceller_`.
+  enum CancelState : int { kOpen, kBound, kCancelled };
+  std::atomic<int> cancel_state_{kOpen};
+  // Written only before the call is bound; read by TryCancel only after.
   std::shared_ptr<CallCanceller> canceller_;
 };
 

@@ -41,10 +41,14 @@ struct ClientContextAccess {
   // Lets TryCancel reach the call through `canceller`, until the context is destroyed;
   // false if the context was cancelled already, in which case nothing is bound.
   static bool Bind(ClientContext& context, std::shared_ptr<CallCanceller> canceller) {
-    std::lock_guard<std::mutex> lock(context.mu_);
-    if (context.cancelled_) return false;
     context.canceller_ = std::move(canceller);
-    return true;
+    int open = ClientContext::kOpen;
+    if (context.cancel_state_.compare_exchange_strong(open, ClientContext::kBound,
+                                                      std::memory_order_acq_rel)) {
+      return true;
+    }
+    context.canceller_.reset();  // TryCancel came first, and does not read it
+    return false;
   }
 
   static void SetServerMetadata(ClientContext& context, Metadata initial, Metadata trailing) {
