@@ -341,6 +341,9 @@ class Connection {
   absl::StatusOr<Plan> PlanFrame(const OutgoingFrame& frame);
   // Sends `frame` along `plan`.
   absl::Status SendPlanned(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
+  // Writes `frame`, planned in line, whole into this thread's packet buffer, and
+  // returns where it lies there.
+  iovec EncodeInLine(const OutgoingFrame& frame, const Plan& plan);
   // The common case of SendPlanned, the frame in line without descriptors, with no
   // batch open on this thread and no control frame queued: one send(2), with the
   // general path's waiting only when that does not go.

@@ -145,21 +145,26 @@ absl::Status Connection::Send(const OutgoingFrame& frame, absl::Time deadline, b
   return SendPlanned(frame, *plan, deadline);
 }
 
-absl::Status Connection::SendInLine(const OutgoingFrame& frame, const Plan& plan,
-                                    absl::Time deadline) {
+iovec Connection::EncodeInLine(const OutgoingFrame& frame, const Plan& plan) {
   char* packet = t_packet.Reserve(kFrameHeaderSize + plan.control_size + plan.message_size);
-  size_t size = EncodeHead(frame, HeaderFor(frame, plan, 0, 0), plan.control_size, packet);
+  size_t size =
+      EncodeHead(frame, HeaderFor(frame, plan, 0, frame.fds.size()), plan.control_size, packet);
   if (frame.message != nullptr) {
     frame.message->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(packet + size));
     size += plan.message_size;
   }
+  return iovec{packet, size};
+}
+
+absl::Status Connection::SendInLine(const OutgoingFrame& frame, const Plan& plan,
+                                    absl::Time deadline) {
+  iovec data = EncodeInLine(frame, plan);
   // Usually the packet goes at once. If not (the socket is full, a signal came, the
   // peer left), nothing of it went, and the general path sends it again and waits,
   // reads or fails as the case needs.
-  if (::send(socket_.get(), packet, size, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+  if (::send(socket_.get(), data.iov_base, data.iov_len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
     return absl::OkStatus();
   }
-  iovec data{packet, size};
   return SendPacketWaiting({&data, 1}, {}, /*with_credentials=*/false, deadline);
 }
 
@@ -243,14 +248,7 @@ absl::Status Connection::SendPlanned(const OutgoingFrame& frame, const Plan& pla
   if (batch_owner_ == this) FlushBatch();  // this thread's frames keep their order
   if (plan.path == Path::kChunked) return SendChunked(frame, plan, deadline);
   if (plan.path == Path::kMemfd) return SendViaMemfd(frame, plan, deadline);
-  FrameHeader header = HeaderFor(frame, plan, 0, frame.fds.size());
-  char* packet = t_packet.Reserve(kFrameHeaderSize + plan.control_size + plan.message_size);
-  size_t size = EncodeHead(frame, header, plan.control_size, packet);
-  if (frame.message != nullptr) {
-    frame.message->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(packet + size));
-    size += plan.message_size;
-  }
-  iovec data{packet, size};
+  iovec data = EncodeInLine(frame, plan);
   return SendFramePacket({&data, 1}, frame.fds, deadline);
 }
 
