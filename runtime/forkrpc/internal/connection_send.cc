@@ -162,7 +162,7 @@ absl::Status Connection::SendInLine(const OutgoingFrame& frame, const Plan& plan
   // Usually the packet goes at once. If not (the socket is full, a signal came, the
   // peer left), nothing of it went, and the general path sends it again and waits,
   // reads or fails as the case needs.
-  if (::send(socket_.get(), data.iov_base, data.iov_len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+  if (SendBytes(socket_.get(), data.iov_base, data.iov_len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
     return absl::OkStatus();
   }
   return SendPacketWaiting({&data, 1}, {}, /*with_credentials=*/false, deadline);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,17 @@ namespace {
 // of descriptors and one set of credentials.
 constexpr size_t kControlSpace =
     CMSG_SPACE(sizeof(int) * kMaxFdsPerPacket) + CMSG_SPACE(sizeof(ucred));
+
+// The other socket calls issued as plain system calls, for the reason SendBytes gives.
+ssize_t ReceiveBytes(int socket, void* buffer, size_t size, int flags) {
+  return ::syscall(SYS_recvfrom, socket, buffer, size, flags, nullptr, nullptr);
+}
+ssize_t SendMessage(int socket, const msghdr* message, int flags) {
+  return ::syscall(SYS_sendmsg, socket, message, flags);
+}
+ssize_t ReceiveMessage(int socket, msghdr* message, int flags) {
+  return ::syscall(SYS_recvmsg, socket, message, flags);
+}
 
 // Takes ownership of every descriptor in the control messages of `message`, and the
 // credentials if present.
@@ -41,6 +53,10 @@ void CollectControl(msghdr* message, ReceivedPacket* packet) {
 }
 
 }  // namespace
+
+ssize_t SendBytes(int socket, const void* data, size_t size, int flags) {
+  return ::syscall(SYS_sendto, socket, data, size, flags, nullptr, 0);
+}
 
 std::vector<int> FdNumbers(const std::vector<UniqueFd>& fds) {
   std::vector<int> numbers;
@@ -87,8 +103,8 @@ absl::StatusOr<IoProgress> SendPacket(int socket, absl::Span<const iovec> data,
   bool plain = control_length == 0 && data.size() == 1;
   for (;;) {
     ssize_t sent =
-        plain ? ::send(socket, data[0].iov_base, data[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL)
-              : ::sendmsg(socket, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+        plain ? SendBytes(socket, data[0].iov_base, data[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL)
+              : SendMessage(socket, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent >= 0) return IoProgress::kDone;
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return IoProgress::kWouldBlock;
@@ -109,7 +125,7 @@ absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<char> buffer,
   packet->had_control_room = false;
   for (;;) {
     int flags = MSG_TRUNC | (mode == ReceiveMode::kDontWait ? MSG_DONTWAIT : 0);
-    ssize_t received = ::recv(socket, buffer.data(), buffer.size(), flags);
+    ssize_t received = ReceiveBytes(socket, buffer.data(), buffer.size(), flags);
     if (received >= 0) {
       packet->size = static_cast<size_t>(received);
       return IoProgress::kDone;
@@ -133,7 +149,7 @@ absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<const iovec> buf
   packet->had_control_room = true;
   for (;;) {
     int flags = MSG_TRUNC | MSG_CMSG_CLOEXEC | (mode == ReceiveMode::kDontWait ? MSG_DONTWAIT : 0);
-    ssize_t received = ::recvmsg(socket, &message, flags);
+    ssize_t received = ReceiveMessage(socket, &message, flags);
     if (received >= 0) {
       // Descriptors are owned before anything else is looked at, so every return
       // below, and every rejection by the caller, closes them.
@@ -150,7 +166,8 @@ absl::StatusOr<IoProgress> ReceivePacket(int socket, absl::Span<const iovec> buf
 
 absl::StatusOr<size_t> PeekPacket(int socket, absl::Span<char> buffer) {
   for (;;) {
-    ssize_t peeked = ::recv(socket, buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT);
+    ssize_t peeked =
+        ReceiveBytes(socket, buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT);
     if (peeked >= 0) return static_cast<size_t>(peeked);
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
