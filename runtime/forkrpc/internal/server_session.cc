@@ -32,6 +32,11 @@ absl::Status NoRoute(const std::string& method, const RouteMap& routes) {
       absl::StrCat("unknown method ", method, ": no service ", service, " is registered"));
 }
 
+// The unary call this pool thread has answered and not yet taken out of the table, or
+// 0: the thread takes it out in the critical section that starts its next turn
+// (PoolThread), which it enters anyway, rather than in one of its own.
+thread_local uint32_t t_answered_unary = 0;
+
 }  // namespace
 
 ServerSession::ServerSession(std::unique_ptr<Connection> connection, const RouteMap& routes,
@@ -88,9 +93,15 @@ void ServerSession::PoolThread() {
     Work work;
     bool watching = false;
     absl::Duration too_soon_by;
+    std::shared_ptr<ServerCall> answered;  // let go of after the section
     {
       absl::MutexLock lock(&connection_->mu());
       if (ran_call) {
+        if (t_answered_unary != 0) {
+          answered = calls_.Remove(t_answered_unary);
+          if (answered != nullptr) answered->ended = true;
+          t_answered_unary = 0;
+        }
         // Only now, its answer sent, may Shutdown (which waits for the running calls)
         // close the connection.
         --busy_threads_;
@@ -108,6 +119,7 @@ void ServerSession::PoolThread() {
         watching = connection_->ClaimWatch(after_watchdog, &too_soon_by);
       }
     }
+    answered.reset();
     if (!work) {
       after_watchdog = false;
       if (!watching) {
@@ -375,6 +387,16 @@ void ServerSession::FailCalls(const absl::Status& status) {
 
 void ServerSession::FinishCall(ServerCall& call, absl::Status status,
                                const google::protobuf::MessageLite* response) {
+  if (!call.streaming()) {
+    // A unary call has no stream left for a frame to reach: it is answered first, and
+    // leaves the table in the section that starts its pool thread's next turn. A CANCEL
+    // or a Shutdown that came first cancelled its context, and then no answer goes; one
+    // that comes meanwhile meets a call already answered, whose client keeps the first
+    // STATUS it reads and drops a second.
+    if (!call.context().IsCancelled()) Answer(call, std::move(status), response);
+    t_answered_unary = call.id();
+    return;
+  }
   bool answer;
   {
     absl::MutexLock lock(&connection_->mu());

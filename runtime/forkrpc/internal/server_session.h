@@ -57,7 +57,8 @@ class ServerSession final : public Connection::Handler {
   void Shutdown(absl::Time deadline);
 
   // Sends the status (and the response, if any) of `call` unless it was cancelled, and
-  // forgets the call. Handler thread.
+  // forgets the call: a unary one when its pool thread starts its next turn. Pool
+  // thread.
   void FinishCall(ServerCall& call, absl::Status status,
                   const google::protobuf::MessageLite* response);
 
