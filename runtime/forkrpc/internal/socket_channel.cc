@@ -163,9 +163,10 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
                      ": the ClientContext was used for a call already; use one per call"));
   }
   absl::Time deadline = ClientContextAccess::ResolveDeadline(context, options_.default_timeout);
-  absl::Status status =
-      EncodeMetadata(ClientContextAccess::metadata(context), start->mutable_metadata());
-  if (!status.ok()) return Annotate(status, absl::StrCat("call ", method.full_name));
+  if (const Metadata& metadata = ClientContextAccess::metadata(context); !metadata.empty()) {
+    absl::Status status = EncodeMetadata(metadata, start->mutable_metadata());
+    if (!status.ok()) return Annotate(status, absl::StrCat("call ", method.full_name));
+  }
   if (deadline != absl::InfiniteFuture() && absl::Now() >= deadline) return DeadlinePassed(method);
   if (!ClientContextAccess::request_fds(context).empty() &&
       (method.kind == RpcKind::kClientStreaming || method.kind == RpcKind::kBidiStreaming)) {
