@@ -20,14 +20,14 @@
 namespace forkrpc::internal {
 
 // Where a received message goes: parsed into `message`, its descriptors into `fds`
-// (closed when `fds` is null).
+// (when `fds` is null they stay with the caller of ParseInto, which closes them).
 struct MessageTarget {
   google::protobuf::MessageLite* message = nullptr;
   std::vector<UniqueFd>* fds = nullptr;
 
   // Parses `bytes` into `message` and hands over `received`, which replace whatever
   // `fds` held; false if the bytes do not parse.
-  bool ParseInto(absl::string_view bytes, std::vector<UniqueFd> received) const {
+  bool ParseInto(absl::string_view bytes, std::vector<UniqueFd>&& received) const {
     if (fds != nullptr) *fds = std::move(received);
     return message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
   }

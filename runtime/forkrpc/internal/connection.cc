@@ -412,7 +412,8 @@ bool Connection::ReceiveChunkInPlace() {
   return true;
 }
 
-void Connection::Dispatch(const ReceivedPacket& packet, std::vector<UniqueFd> fds, Work* work) {
+void Connection::Dispatch(const ReceivedPacket& packet, std::vector<UniqueFd>&& fds,
+                          Work* work) {
   // When the kernel dropped descriptors (MSG_CTRUNC) their count cannot be checked; the
   // message is refused below and the ones that did arrive close with it.
   bool fds_lost = packet.control_truncated;

@@ -116,8 +116,9 @@ class Connection {
     virtual ~Handler() = default;
     // A frame for a call; runs without mu() held. An error is a protocol violation and
     // closes the connection. May leave in `work` something for the reading thread to
-    // run after it stops reading.
-    virtual absl::Status OnFrame(const Frame& frame, std::vector<UniqueFd> fds, Work* work) = 0;
+    // run after it stops reading. Takes what it keeps of `fds`; the reader closes the
+    // rest (passed by reference, the vector is not rebuilt at each layer of a dispatch).
+    virtual absl::Status OnFrame(const Frame& frame, std::vector<UniqueFd>&& fds, Work* work) = 0;
     // The peer said it is going away; runs without mu() held.
     virtual void OnGoodbye(absl::string_view reason) = 0;
     // The connection failed: end every call with `status`, without blocking and
@@ -420,7 +421,7 @@ class Connection {
   // Reader-role holder only: when the next packet continues a chunked message, receives
   // it straight into the message's buffer and returns true.
   bool ReceiveChunkInPlace();
-  void Dispatch(const ReceivedPacket& packet, std::vector<UniqueFd> fds, Work* work);
+  void Dispatch(const ReceivedPacket& packet, std::vector<UniqueFd>&& fds, Work* work);
   // Dispatches the next frame of the BATCH in batch_rest_.
   void DispatchBatched(Work* work);
   // Hands a call's frame, with its message gathered, to the handler.

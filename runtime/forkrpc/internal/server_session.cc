@@ -197,7 +197,8 @@ void ServerSession::Schedule(Work work) {
 
 // --- frames from the client ----------------------------------------------------------
 
-absl::Status ServerSession::OnFrame(const Frame& frame, std::vector<UniqueFd> fds, Work* work) {
+absl::Status ServerSession::OnFrame(const Frame& frame, std::vector<UniqueFd>&& fds,
+                                    Work* work) {
   switch (frame.header.type) {
     case FrameType::kCallStart:
       return OnCallStart(frame, std::move(fds), work);
@@ -264,7 +265,8 @@ absl::StatusOr<std::shared_ptr<ServerCall>> ServerSession::FindCall(const Frame&
   return call;
 }
 
-absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd> fds, Work* work) {
+absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd>&& fds,
+                                        Work* work) {
   uint32_t id = frame.header.call_id;
   const wire::CallStart& start = last_start_;
   if (frame.control != last_start_bytes_) {

@@ -62,13 +62,13 @@ class ServerSession final : public Connection::Handler {
   void FinishCall(ServerCall& call, absl::Status status,
                   const google::protobuf::MessageLite* response);
 
-  absl::Status OnFrame(const Frame& frame, std::vector<UniqueFd> fds, Work* work) override;
+  absl::Status OnFrame(const Frame& frame, std::vector<UniqueFd>&& fds, Work* work) override;
   void OnGoodbye(absl::string_view reason) override;
   void FailCalls(const absl::Status& status) override;
   void Schedule(Work work) override;
 
  private:
-  absl::Status OnCallStart(const Frame& frame, std::vector<UniqueFd> fds, Work* work);
+  absl::Status OnCallStart(const Frame& frame, std::vector<UniqueFd>&& fds, Work* work);
   // Answers call `id` with `status` at once, from the reading thread.
   void Refuse(uint32_t id, const absl::Status& status);
   // Admits call `id` (see CallTable::Admit), then refuses it with `status`; a protocol

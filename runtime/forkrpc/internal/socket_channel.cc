@@ -78,7 +78,7 @@ constexpr size_t kParsedInTheSection = 1024;
 // Parses the response `frame` carries into `target`, and hands over its descriptors;
 // a response that does not parse fails the call.
 void ParseResponse(const ClientCall& call, const Frame& frame, const MessageTarget& target,
-                   std::vector<UniqueFd> fds, absl::Status* status) {
+                   std::vector<UniqueFd>&& fds, absl::Status* status) {
   if (!target.ParseInto(frame.message, std::move(fds))) {
     *status = absl::InternalError(
         absl::StrCat("response of ", call.method.full_name, " does not parse"));
@@ -358,7 +358,7 @@ std::unique_ptr<GenericClientStream> SocketChannel::StartStream(
 
 // --- frames from the server ----------------------------------------------------------
 
-absl::Status SocketChannel::OnFrame(const Frame& frame, std::vector<UniqueFd> fds, Work*) {
+absl::Status SocketChannel::OnFrame(const Frame& frame, std::vector<UniqueFd>&& fds, Work*) {
   switch (frame.header.type) {
     case FrameType::kStatus:
       return OnStatus(frame, std::move(fds));
@@ -376,7 +376,7 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::FindCall(const Frame&
   return calls_.FindFor(frame.header);
 }
 
-absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> fds) {
+absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd>&& fds) {
   absl::Status status;
   Metadata initial, trailing;
   // An empty control section is an OK status without metadata, the usual answer: it
@@ -439,7 +439,7 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd> f
   return absl::OkStatus();
 }
 
-absl::Status SocketChannel::OnMessage(const Frame& frame, std::vector<UniqueFd> fds) {
+absl::Status SocketChannel::OnMessage(const Frame& frame, std::vector<UniqueFd>&& fds) {
   std::shared_ptr<ClientCall> call;
   absl::Status refused;
   MessageTarget claimed;

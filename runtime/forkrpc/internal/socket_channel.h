@@ -83,7 +83,7 @@ class SocketChannel final : public Channel,
   void FinishContext(ClientCall& call, ClientContext& context);
 
   // --- Connection::Handler ---
-  absl::Status OnFrame(const Frame& frame, std::vector<UniqueFd> fds, Work* work) override;
+  absl::Status OnFrame(const Frame& frame, std::vector<UniqueFd>&& fds, Work* work) override;
   void OnGoodbye(absl::string_view reason) override;
   void FailCalls(const absl::Status& status) override;
   void Schedule(Work work) override;
@@ -99,8 +99,8 @@ class SocketChannel final : public Channel,
 
   SocketChannel(std::unique_ptr<Connection> connection, ChannelOptions options);
 
-  absl::Status OnStatus(const Frame& frame, std::vector<UniqueFd> fds);
-  absl::Status OnMessage(const Frame& frame, std::vector<UniqueFd> fds);
+  absl::Status OnStatus(const Frame& frame, std::vector<UniqueFd>&& fds);
+  absl::Status OnMessage(const Frame& frame, std::vector<UniqueFd>&& fds);
   absl::Status OnCredit(const Frame& frame);
   // The call `frame` is for, or null when it ended already; an error for an id never used.
   absl::StatusOr<std::shared_ptr<ClientCall>> FindCall(const Frame& frame)
