@@ -153,57 +153,65 @@ absl::Status Connection::SendHello() {
 Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
                                           absl::FunctionRef<bool()> wants_to_read,
                                           bool reply_pending, bool may_block,
-                                          absl::FunctionRef<bool()> gather) {
+                                          absl::FunctionRef<bool()> gather,
+                                          bool holding_reader_role) {
   if (batch_owner_ == this) FlushBatch();  // what this thread batched may be awaited
   bool read_here = false;  // this thread held the reader role, and gave it up
   int gathered = 0;
-  mu_.Lock();
+  // A thread that claimed the role before sending reads first: its reply is what it
+  // waits for, and the section that would look first is saved.
+  bool read_now = holding_reader_role;
+  if (!read_now) mu_.Lock();
   for (;;) {
-    // Having just read, and with the role free, this thread may read on: expect_data_
-    // is still its own (no other thread took the role since).
-    if (ready() && !(read_here && expect_data_ && !reader_active_ &&
-                     gathered++ < kMaxGatheredFrames && gather())) {
-      break;
-    }
-    if (!failure_.ok()) {
-      mu_.Unlock();
-      return AwaitResult::kFailed;
-    }
-    if (!reader_active_ && wants_to_read()) {
-      reader_active_ = true;
-      mu_.Unlock();
-      if (reply_pending && batch_rest_.empty()) expect_data_ = false;
-      reply_pending = false;
-      ReadOnce(deadline, nullptr, may_block);
-      mu_.Lock();
-      reader_active_ = false;
-      read_here = true;
-      if (deadline != absl::InfiniteFuture() && absl::Now() >= deadline && !ready()) {
-        int64_t left_at = DropReaderRole();
-        mu_.Unlock();
-        if (left_at != 0) ArmWatchdogAfterDrop(left_at);
-        return AwaitResult::kTimeout;
+    if (!read_now) {
+      // Having just read, and with the role free, this thread may read on: expect_data_
+      // is still its own (no other thread took the role since).
+      if (ready() && !(read_here && expect_data_ && !reader_active_ &&
+                       gathered++ < kMaxGatheredFrames && gather())) {
+        break;
       }
-      continue;
+      if (!failure_.ok()) {
+        mu_.Unlock();
+        return AwaitResult::kFailed;
+      }
+      if (!reader_active_ && wants_to_read()) {
+        reader_active_ = true;
+        mu_.Unlock();
+      } else if (reader_active_ && reader_is_idle_watcher_ && !handover_requested_ &&
+                 wants_to_read()) {
+        // An idle pool thread watches the socket; we would rather read ourselves than
+        // be woken by it for our message: ask it to step aside.
+        handover_requested_ = true;
+        mu_.Unlock();
+        WakeReader();
+        mu_.Lock();
+        continue;
+      } else {
+        // Another thread reads (or this one may not): sleep until the condition holds,
+        // the reader role frees up, or the connection fails.
+        auto wake_up = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return ready() || !failure_.ok() || (!reader_active_ && wants_to_read());
+        };
+        if (!mu_.AwaitWithDeadline(absl::Condition(&wake_up), deadline)) {
+          bool is_ready = ready();
+          mu_.Unlock();
+          return is_ready ? AwaitResult::kReady : AwaitResult::kTimeout;
+        }
+        continue;
+      }
     }
-    if (reader_active_ && reader_is_idle_watcher_ && !handover_requested_ && wants_to_read()) {
-      // An idle pool thread watches the socket; we would rather read ourselves than be
-      // woken by it for our message: ask it to step aside.
-      handover_requested_ = true;
+    read_now = false;
+    if (reply_pending && batch_rest_.empty()) expect_data_ = false;
+    reply_pending = false;
+    ReadOnce(deadline, nullptr, may_block);
+    mu_.Lock();
+    reader_active_ = false;
+    read_here = true;
+    if (deadline != absl::InfiniteFuture() && absl::Now() >= deadline && !ready()) {
+      int64_t left_at = DropReaderRole();
       mu_.Unlock();
-      WakeReader();
-      mu_.Lock();
-      continue;
-    }
-    // Another thread reads (or this one may not): sleep until the condition holds, the
-    // reader role frees up, or the connection fails.
-    auto wake_up = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return ready() || !failure_.ok() || (!reader_active_ && wants_to_read());
-    };
-    if (!mu_.AwaitWithDeadline(absl::Condition(&wake_up), deadline)) {
-      bool is_ready = ready();
-      mu_.Unlock();
-      return is_ready ? AwaitResult::kReady : AwaitResult::kTimeout;
+      if (left_at != 0) ArmWatchdogAfterDrop(left_at);
+      return AwaitResult::kTimeout;
     }
   }
   // The role was given up above, in the critical section that saw `ready`; if this
@@ -679,6 +687,18 @@ bool Connection::TryTakeReaderRole() {
   if (reader_active_) return false;
   reader_active_ = true;
   return true;
+}
+
+bool Connection::ClaimReaderRole() {
+  if (reader_active_ || !failure_.ok()) return false;
+  reader_active_ = true;
+  return true;
+}
+
+void Connection::GiveBackReaderRole(bool* reading) {
+  if (reading == nullptr || !*reading) return;
+  *reading = false;
+  ReleaseReaderRole();
 }
 
 void Connection::ReleaseReaderRole() {

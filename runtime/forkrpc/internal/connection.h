@@ -202,10 +202,13 @@ class Connection {
   // `gather` (evaluated with mu() held): once `ready` holds, a thread that has been
   // reading goes on dispatching the frames already waiting, up to kMaxGatheredFrames,
   // while `gather` allows: the async pump collects several replies into one turn.
+  // `holding_reader_role`: the calling thread took the role already (ClaimReaderRole),
+  // and reads at once.
   AwaitResult Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
                     absl::FunctionRef<bool()> wants_to_read = AlwaysTrue,
                     bool reply_pending = false, bool may_block = true,
-                    absl::FunctionRef<bool()> gather = AlwaysFalse) ABSL_LOCKS_EXCLUDED(mu_);
+                    absl::FunctionRef<bool()> gather = AlwaysFalse,
+                    bool holding_reader_role = false) ABSL_LOCKS_EXCLUDED(mu_);
   static constexpr int kMaxGatheredFrames = 64;
 
   // For an idle pool thread, with mu() held (in a section the thread takes anyway):
@@ -230,8 +233,19 @@ class Connection {
   // RESOURCE_EXHAUSTED when the message is over a limit (nothing is sent), and with the
   // connection's failure once it has failed.
   // `batchable`: the frame may wait in this thread's open batch (BeginBatch).
-  absl::Status Send(const OutgoingFrame& frame, absl::Time deadline, bool batchable = false)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // `reading`, when set: the calling thread holds the reader role (ClaimReaderRole)
+  // to read the reply of what it sends. It keeps the role only while the frame goes
+  // in line, with one send(2); any other way gives the role back first (and clears
+  // `*reading`), as waiting for room may need another thread to read.
+  absl::Status Send(const OutgoingFrame& frame, absl::Time deadline, bool batchable = false,
+                    bool* reading = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // For a caller about to send a request and read its reply, in a critical section it
+  // takes anyway: takes the reader role if no other thread reads and the connection
+  // has not failed. The role then passes through Send to Await.
+  bool ClaimReaderRole() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Gives back a role taken with ClaimReaderRole, if `*reading` says it is held.
+  void GiveBackReaderRole(bool* reading) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Opens a batch on this thread: until EndBatch, frames it sends here with `batchable`,
   // and the control frames that follow them, collect into BATCH packets (one system call
@@ -348,7 +362,8 @@ class Connection {
   // The common case of SendPlanned, the frame in line without descriptors, with no
   // batch open on this thread and no control frame queued: one send(2), with the
   // general path's waiting only when that does not go.
-  absl::Status SendInLine(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
+  absl::Status SendInLine(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline,
+                          bool* reading);
   absl::Status SendChunked(const OutgoingFrame& frame, const Plan& plan, absl::Time deadline);
   // Asks for a send buffer of several packets, once, before the first chunked message.
   absl::Status EnlargeSendBuffer();

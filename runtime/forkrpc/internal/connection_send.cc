@@ -130,14 +130,19 @@ size_t Connection::EncodeHead(const OutgoingFrame& frame, const FrameHeader& hea
   return kFrameHeaderSize + control_size;
 }
 
-absl::Status Connection::Send(const OutgoingFrame& frame, absl::Time deadline, bool batchable) {
-  if (failed()) return FailureForNewCalls();
-  absl::StatusOr<Plan> plan = PlanFrame(frame);
-  if (!plan.ok()) return plan.status();
-  if (batch_owner_ != this && plan->path == Path::kInLine && frame.fds.empty() &&
-      !control_queued_.load(std::memory_order_acquire)) {
-    return SendInLine(frame, *plan, deadline);
+absl::Status Connection::Send(const OutgoingFrame& frame, absl::Time deadline, bool batchable,
+                              bool* reading) {
+  if (failed()) {
+    GiveBackReaderRole(reading);
+    return FailureForNewCalls();
   }
+  absl::StatusOr<Plan> plan = PlanFrame(frame);
+  if (plan.ok() && batch_owner_ != this && plan->path == Path::kInLine && frame.fds.empty() &&
+      !control_queued_.load(std::memory_order_acquire)) {
+    return SendInLine(frame, *plan, deadline, reading);
+  }
+  GiveBackReaderRole(reading);
+  if (!plan.ok()) return plan.status();
   if (batchable && batch_owner_ == this &&
       AddToBatch(frame, *plan, deadline, /*control=*/false)) {
     return absl::OkStatus();
@@ -157,7 +162,7 @@ iovec Connection::EncodeInLine(const OutgoingFrame& frame, const Plan& plan) {
 }
 
 absl::Status Connection::SendInLine(const OutgoingFrame& frame, const Plan& plan,
-                                    absl::Time deadline) {
+                                    absl::Time deadline, bool* reading) {
   iovec data = EncodeInLine(frame, plan);
   // Usually the packet goes at once. If not (the socket is full, a signal came, the
   // peer left), nothing of it went, and the general path sends it again and waits,
@@ -165,6 +170,7 @@ absl::Status Connection::SendInLine(const OutgoingFrame& frame, const Plan& plan
   if (SendBytes(socket_.get(), data.iov_base, data.iov_len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
     return absl::OkStatus();
   }
+  GiveBackReaderRole(reading);
   return SendPacketWaiting({&data, 1}, {}, /*with_credentials=*/false, deadline);
 }
 

@@ -156,7 +156,7 @@ absl::Status SocketChannel::AwaitHello(absl::Time deadline) {
 
 absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
     const RpcMethod& method, ClientContext& context, MessageTarget response_target,
-    absl::AnyInvocable<void(absl::Status)>* done, wire::CallStart* start) {
+    absl::AnyInvocable<void(absl::Status)>* done, wire::CallStart* start, bool* reading) {
   if (!ClientContextAccess::MarkStarted(context)) {
     return absl::FailedPreconditionError(
         absl::StrCat("call ", method.full_name,
@@ -201,18 +201,24 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
         }
       }
       calls_.Insert(call);
+      // Its reply will be the next thing this thread waits for: in this section rather
+      // than one of Await's own.
+      if (reading != nullptr) *reading = connection_->ClaimReaderRole();
     }
   }
   if (call == nullptr) return connection_->FailureForNewCalls();
   if (!ClientContextAccess::Bind(context, call)) {
     // TryCancel came first: the call never starts, and an async call's `done` goes back
     // to the caller, who reports this status through it.
-    absl::MutexLock lock(&connection_->mu());
-    calls_.Remove(call->id());
-    if (call->done) {
-      *done = std::move(call->done);
-      --async_pending_;
+    {
+      absl::MutexLock lock(&connection_->mu());
+      calls_.Remove(call->id());
+      if (call->done) {
+        *done = std::move(call->done);
+        --async_pending_;
+      }
     }
+    connection_->GiveBackReaderRole(reading);
     return absl::CancelledError(
         absl::StrCat("call ", method.full_name, " cancelled before it started"));
   }
@@ -222,7 +228,7 @@ absl::StatusOr<std::shared_ptr<ClientCall>> SocketChannel::StartCall(
 absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& context,
                                           const wire::CallStart& start,
                                           const google::protobuf::MessageLite* message,
-                                          bool end_of_stream, bool batchable) {
+                                          bool end_of_stream, bool batchable, bool* reading) {
   std::vector<UniqueFd>& fds = ClientContextAccess::request_fds(context);
   std::vector<int> raw = FdNumbers(fds);
   OutgoingFrame frame;
@@ -233,7 +239,7 @@ absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& conte
   if (frame.control_bytes.empty()) frame.control = &start;
   frame.message = message;
   frame.fds = raw;
-  absl::Status status = connection_->Send(frame, call.deadline, batchable);
+  absl::Status status = connection_->Send(frame, call.deadline, batchable, reading);
   // Sent or not, the descriptors were the call's to give away.
   fds.clear();
   if (status.ok()) return status;
@@ -276,10 +282,11 @@ void SocketChannel::EndLocally(ClientCall& call, absl::Status status, bool tell_
   connection_->WakeReader();
 }
 
-absl::Status SocketChannel::AwaitEnd(ClientCall& call, bool just_sent) {
+absl::Status SocketChannel::AwaitEnd(ClientCall& call, bool just_sent, bool holding_reader_role) {
   auto ended = [&call]() { return call.ended; };
-  Connection::AwaitResult result = connection_->Await(
-      ended, call.deadline, [] { return true; }, just_sent);
+  Connection::AwaitResult result =
+      connection_->Await(ended, call.deadline, [] { return true; }, just_sent,
+                         /*may_block=*/true, [] { return false; }, holding_reader_role);
   // Ready means ended, with its status final. After a timeout, or a failure that may
   // have caught the call mid-delivery, EndLocally settles it.
   if (result != Connection::AwaitResult::kReady) {
@@ -305,14 +312,18 @@ absl::Status SocketChannel::Call(const RpcMethod& method, ClientContext& context
                                  const google::protobuf::MessageLite& request,
                                  google::protobuf::MessageLite* response) {
   wire::CallStart& start = ReusableCallStart(method);
+  // This thread reads its own reply unless another reads already: it takes the reader
+  // role when the call starts, and keeps it if the request goes in line.
+  bool reading = false;
   absl::StatusOr<std::shared_ptr<ClientCall>> call = StartCall(
       method, context, MessageTarget{response, ClientContextAccess::response_fds(context)}, nullptr,
-      &start);
+      &start, &reading);
   if (!call.ok()) return call.status();
   ClientCall& started = **call;
-  absl::Status sent = SendCallStart(started, context, start, &request, /*end_of_stream=*/true);
+  absl::Status sent = SendCallStart(started, context, start, &request, /*end_of_stream=*/true,
+                                    /*batchable=*/false, &reading);
   if (!sent.ok()) EndLocally(started, sent, /*tell_server=*/false);
-  absl::Status status = AwaitEnd(started, /*just_sent=*/true);
+  absl::Status status = AwaitEnd(started, /*just_sent=*/true, reading);
   FinishContext(started, context);
   return status;
 }

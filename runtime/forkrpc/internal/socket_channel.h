@@ -62,23 +62,30 @@ class SocketChannel final : public Channel,
   // response in the STATUS frame, and fills in the rest of `start`, its CALL_START
   // control section, which names the method already.
   // For an async call `done` is taken, but only when the call starts.
+  // `reading`, for a caller that will read its own reply: set when the call started
+  // and this thread took the reader role with it (Connection::ClaimReaderRole), to pass
+  // to SendCallStart and AwaitEnd.
   absl::StatusOr<std::shared_ptr<ClientCall>> StartCall(
       const RpcMethod& method, ClientContext& context, MessageTarget response_target,
-      absl::AnyInvocable<void(absl::Status)>* done, wire::CallStart* start);
+      absl::AnyInvocable<void(absl::Status)>* done, wire::CallStart* start,
+      bool* reading = nullptr);
   // Sends the CALL_START of `call`, with its first message if any; the context's
   // descriptors go with it.
   // `batchable`: it may wait in this thread's open batch (Connection::BeginBatch).
+  // `reading`: as Connection::Send takes it.
   absl::Status SendCallStart(ClientCall& call, ClientContext& context, const wire::CallStart& start,
                              const google::protobuf::MessageLite* message, bool end_of_stream,
-                             bool batchable = false);
+                             bool batchable = false, bool* reading = nullptr);
   // What a caller of `call` hears when its frame could not be sent for `status` (not OK).
   static absl::Status SendFailure(absl::Status status, const ClientCall& call);
   // Ends `call` at this end with `status`, unless it has ended; tells the server when
   // `tell_server`. Never blocks.
   void EndLocally(ClientCall& call, absl::Status status, bool tell_server);
   // Waits for `call` to end, or ends it with DEADLINE_EXCEEDED at its deadline.
-  // `just_sent` when the caller has only now sent the request the end answers.
-  absl::Status AwaitEnd(ClientCall& call, bool just_sent = false);
+  // `just_sent` when the caller has only now sent the request the end answers;
+  // `holding_reader_role` when it holds the role still (see StartCall).
+  absl::Status AwaitEnd(ClientCall& call, bool just_sent = false,
+                        bool holding_reader_role = false);
   // Hands the server's metadata of `call`, which has ended, to `context` and unbinds it.
   void FinishContext(ClientCall& call, ClientContext& context);
 
