@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -47,6 +48,8 @@ absl::Status GetSocketOption(int fd, int option, int* value) {
 }
 
 }  // namespace
+
+thread_local Connection::ReaderWait* Connection::t_reader_wait_ = nullptr;
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(UniqueFd socket,
                                                                ConnectionOptions options) {
@@ -154,7 +157,7 @@ Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl:
                                           absl::FunctionRef<bool()> wants_to_read,
                                           bool reply_pending, bool may_block,
                                           absl::FunctionRef<bool()> gather,
-                                          bool holding_reader_role) {
+                                          bool holding_reader_role, bool ends_in_dispatch) {
   if (batch_owner_ == this) FlushBatch();  // what this thread batched may be awaited
   bool read_here = false;  // this thread held the reader role, and gave it up
   int gathered = 0;
@@ -203,7 +206,19 @@ Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl:
     read_now = false;
     if (reply_pending && batch_rest_.empty()) expect_data_ = false;
     reply_pending = false;
-    ReadOnce(deadline, nullptr, may_block);
+    if (ends_in_dispatch) {
+      ReaderWait wait{this, ready};
+      ReaderWait* outer = std::exchange(t_reader_wait_, &wait);
+      ReadOnce(deadline, nullptr, may_block);
+      t_reader_wait_ = outer;
+      if (wait.ended) {
+        // The dispatch saw `ready` and gave up the role in its section.
+        if (wait.left_at != 0) ArmWatchdogAfterDrop(wait.left_at);
+        return AwaitResult::kReady;
+      }
+    } else {
+      ReadOnce(deadline, nullptr, may_block);
+    }
     mu_.Lock();
     reader_active_ = false;
     read_here = true;
@@ -266,13 +281,20 @@ bool Connection::BlockingReceiveAllowed(absl::Time deadline) const {
 }
 
 bool Connection::ReceiveWithinSlice(Work* work) {
-  if (busy_poll_.ShouldPoll() && busy_poll_.Poll([this, work] {
-        ReceiveAndDispatch(work, ReceiveMode::kDontWait);
-        return expect_data_ || failed();
-      })) {
-    return expect_data_;
+  if (busy_poll_.ShouldPoll()) {
+    // Polling looks at the reader's state after each dispatch: the role stays until
+    // the poll is over.
+    ReaderWait* wait = std::exchange(t_reader_wait_, nullptr);
+    bool polled = busy_poll_.Poll([this, work] {
+      ReceiveAndDispatch(work, ReceiveMode::kDontWait);
+      return expect_data_ || failed();
+    });
+    t_reader_wait_ = wait;
+    if (polled) return expect_data_;
   }
   ReceiveAndDispatch(work, ReceiveMode::kWait);
+  // Another thread may read already: a packet came, and ended this thread's wait.
+  if (t_reader_wait_ != nullptr && t_reader_wait_->ended) return true;
   // A whole slice passed empty: wait on the event set from now on.
   if (!expect_data_) packets_flowing_ = false;
   return expect_data_;
@@ -484,9 +506,12 @@ absl::Status Connection::DispatchCallFrame(Frame* frame, std::vector<UniqueFd>* 
   MessageBytes storage;
   absl::Status status = GatherMessage(frame, fds, fds_lost, &storage);
   if (status.ok()) {
+    // The storage goes back to the assembler after the handler: the role stays.
+    ReaderWait* wait = std::exchange(t_reader_wait_, nullptr);
     dispatched_storage_ = &storage;
     status = handler_->OnFrame(*frame, std::move(*fds), work);
     dispatched_storage_ = nullptr;
+    t_reader_wait_ = wait;
   }
   assembler_.Recycle(storage.TakeBuffer());
   return status;
@@ -687,6 +712,14 @@ bool Connection::TryTakeReaderRole() {
   if (reader_active_) return false;
   reader_active_ = true;
   return true;
+}
+
+void Connection::EndReadingIfReady() {
+  ReaderWait* wait = t_reader_wait_;
+  if (wait == nullptr || wait->connection != this || wait->ended || !wait->ready()) return;
+  reader_active_ = false;
+  wait->left_at = DropReaderRole();
+  wait->ended = true;
 }
 
 bool Connection::ClaimReaderRole() {

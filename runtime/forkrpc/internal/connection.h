@@ -204,11 +204,20 @@ class Connection {
   // while `gather` allows: the async pump collects several replies into one turn.
   // `holding_reader_role`: the calling thread took the role already (ClaimReaderRole),
   // and reads at once.
+  // `ends_in_dispatch`: `ready` turns true only in a handler's critical section that
+  // then calls EndReadingIfReady, which may give up the reader role right there.
   AwaitResult Await(absl::FunctionRef<bool()> ready, absl::Time deadline,
                     absl::FunctionRef<bool()> wants_to_read = AlwaysTrue,
                     bool reply_pending = false, bool may_block = true,
                     absl::FunctionRef<bool()> gather = AlwaysFalse,
-                    bool holding_reader_role = false) ABSL_LOCKS_EXCLUDED(mu_);
+                    bool holding_reader_role = false, bool ends_in_dispatch = false)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // For a handler, in the critical section in which it ended a call: if the thread
+  // dispatching is the one waiting for that call (an Await with `ends_in_dispatch`)
+  // and its way back from the dispatch touches nothing of the reader's, the thread
+  // gives up the reader role here, and its Await returns without another section.
+  void EndReadingIfReady() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static constexpr int kMaxGatheredFrames = 64;
 
   // For an idle pool thread, with mu() held (in a section the thread takes anyway):
@@ -323,6 +332,19 @@ class Connection {
  private:
   static bool AlwaysTrue() { return true; }
   static bool AlwaysFalse() { return false; }
+
+  // What a thread reading in Await with `ends_in_dispatch` waits for. Only that thread
+  // touches it, through t_reader_wait_.
+  struct ReaderWait {
+    const Connection* connection;
+    absl::FunctionRef<bool()> ready;
+    bool ended = false;   // EndReadingIfReady gave up the role
+    int64_t left_at = 0;  // what DropReaderRole returned then
+  };
+  // This thread's ReaderWait while a dispatch may end its reading, else null: unset
+  // around the ways back that read or write the reader's state after a dispatch (busy
+  // polling, a message gathered from chunks or a memfd).
+  static thread_local ReaderWait* t_reader_wait_;
 
   Connection(UniqueFd socket, SocketType type, uint32_t max_packet_size, UniqueFd wake,
              UniqueFd idle_wake, ConnectionOptions options);

@@ -286,7 +286,8 @@ absl::Status SocketChannel::AwaitEnd(ClientCall& call, bool just_sent, bool hold
   auto ended = [&call]() { return call.ended; };
   Connection::AwaitResult result =
       connection_->Await(ended, call.deadline, [] { return true; }, just_sent,
-                         /*may_block=*/true, [] { return false; }, holding_reader_role);
+                         /*may_block=*/true, [] { return false; }, holding_reader_role,
+                         /*ends_in_dispatch=*/true);
   // Ready means ended, with its status final. After a timeout, or a failure that may
   // have caught the call mid-delivery, EndLocally settles it.
   if (result != Connection::AwaitResult::kReady) {
@@ -439,6 +440,7 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd>&&
     }
     if (target.message == nullptr) {
       EndCall(call, std::move(status));
+      connection_->EndReadingIfReady();
       return absl::OkStatus();
     }
   }
@@ -447,6 +449,7 @@ absl::Status SocketChannel::OnStatus(const Frame& frame, std::vector<UniqueFd>&&
   absl::MutexLock lock(&connection_->mu());
   call->delivering = false;
   EndCall(call, std::move(status));
+  connection_->EndReadingIfReady();
   return absl::OkStatus();
 }
 
