@@ -229,7 +229,11 @@ absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& conte
                                           const wire::CallStart& start,
                                           const google::protobuf::MessageLite* message,
                                           bool end_of_stream, bool batchable, bool* reading) {
-  std::vector<UniqueFd>& fds = ClientContextAccess::request_fds(context);
+  // Taken from the context before the frame goes: an async call's completion may run,
+  // and its context be destroyed, before Send returns. Sent or not, the descriptors
+  // were the call's to give away, and close here.
+  std::vector<UniqueFd> fds;
+  fds.swap(ClientContextAccess::request_fds(context));
   std::vector<int> raw = FdNumbers(fds);
   OutgoingFrame frame;
   frame.type = FrameType::kCallStart;
@@ -240,8 +244,6 @@ absl::Status SocketChannel::SendCallStart(ClientCall& call, ClientContext& conte
   frame.message = message;
   frame.fds = raw;
   absl::Status status = connection_->Send(frame, call.deadline, batchable, reading);
-  // Sent or not, the descriptors were the call's to give away.
-  fds.clear();
   if (status.ok()) return status;
   return SendFailure(std::move(status), call);
 }
