@@ -234,6 +234,10 @@ class Connection {
   // when there is work to run: the caller counts itself busy there, in no section of
   // its own.
   void Watch(Work* work, absl::FunctionRef<void()> leaving_for_work) ABSL_LOCKS_EXCLUDED(mu_);
+  // For a handler: the frame being dispatched was read by Watch, whose thread leaves
+  // the socket for the work the dispatch produces, running `leaving_for_work`, before
+  // any other frame is dispatched. Reader-role holder only.
+  bool dispatching_for_watch() const { return dispatching_for_watch_; }
 
   // Waits for the peer's hello until `deadline`. Its setup error, if any, is returned.
   absl::StatusOr<HelloInfo> AwaitPeerHello(absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
@@ -529,6 +533,7 @@ class Connection {
   // callers); one read in kRetryTryAfterWork tries anyway, to notice a change.
   bool watching_after_work_ = false;
   bool poll_after_work_ = false;
+  bool dispatching_for_watch_ = false;  // dispatching_for_watch()
   uint32_t reads_after_work_ = 0;
   // Packets with descriptors the peer announced (DESCRIPTORS_NEXT) and has not sent
   // yet. While there are none, packets are received without room for descriptors

@@ -125,6 +125,7 @@ void Connection::Watch(Work* work, absl::FunctionRef<void()> leaving_for_work) {
       judging_try = expect_data_;
     }
   }
+  dispatching_for_watch_ = true;
   for (;;) {
     if (!expect_data_ && BlockingReceiveAllowed(absl::InfiniteFuture())) {
       ReceiveWithinSlice(work);
@@ -153,6 +154,7 @@ void Connection::Watch(Work* work, absl::FunctionRef<void()> leaving_for_work) {
     absl::MutexLock lock(&mu_);
     if (handover_requested_) break;
   }
+  dispatching_for_watch_ = false;
   int64_t left_at;
   {
     absl::MutexLock lock(&mu_);

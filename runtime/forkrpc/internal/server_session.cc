@@ -129,11 +129,42 @@ void ServerSession::PoolThread() {
         after_watchdog = idle.Wait() == Connection::IdleWait::Reason::kWatchdog;
         continue;
       }
-      connection_->Watch(&work, count_busy);
+      absl::Status not_admitted;
+      uint32_t not_admitted_id = 0;
+      auto leave_for_work = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu()) {
+        AdmitWatchedCall(&not_admitted, &not_admitted_id);
+        if (not_admitted.ok()) count_busy();
+      };
+      connection_->Watch(&work, leave_for_work);
+      if (!not_admitted.ok()) {
+        // The call never runs: its id is in use (the connection fails) or the server
+        // is shutting down (its client hears so).
+        work = nullptr;
+        if (not_admitted.code() == absl::StatusCode::kUnavailable) {
+          Refuse(not_admitted_id, not_admitted);
+        } else {
+          connection_->Fail(not_admitted, /*say_goodbye=*/true);
+        }
+        continue;
+      }
       if (!work) continue;
     }
     work();
     ran_call = true;
+  }
+}
+
+void ServerSession::AdmitWatchedCall(absl::Status* failure, uint32_t* id) {
+  std::shared_ptr<ServerCall> call = std::move(unadmitted_);
+  if (call == nullptr) return;
+  *id = call->id();
+  if (!calls_.Admit(*id)) {
+    *failure = ReusedId(*id);
+  } else if (shutting_down_) {
+    *failure = absl::UnavailableError("server is shutting down");
+  } else {
+    calls_.Insert(std::move(call));
+    ++running_calls_;
   }
 }
 
@@ -320,6 +351,13 @@ absl::Status ServerSession::OnCallStart(const Frame& frame, std::vector<UniqueFd
     }
     call->set_request(std::move(request));
     call->inbound_closed = true;  // not shared yet: no lock needed
+    if (connection_->dispatching_for_watch()) {
+      // The watching thread admits it in the section in which it leaves the socket to
+      // run it: one section per call fewer. No other frame is read before that.
+      unadmitted_ = call;
+      *work = [call = std::move(call)] { call->Run(); };
+      return absl::OkStatus();
+    }
   }
   bool shutting_down;
   {

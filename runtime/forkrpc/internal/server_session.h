@@ -83,6 +83,12 @@ class ServerSession final : public Connection::Handler {
   absl::StatusOr<std::shared_ptr<ServerCall>> FindCall(const Frame& frame)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
   void PoolThread();
+  // In the section in which a watching pool thread leaves the socket to run a call
+  // whose CALL_START it read: admits unadmitted_ (see CallTable::Admit). When its id is
+  // in use (a protocol error) or the server is shutting down (UNAVAILABLE), leaves it
+  // out and says why in `failure`, with its id in `id`.
+  void AdmitWatchedCall(absl::Status* failure, uint32_t* id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
   // Makes sure a thread not running a call exists, to watch the socket or take over.
   void EnsureReader() ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection_->mu());
   // The supervisor, while the pool has one thread: sleeps on the watchdog in the place
@@ -104,6 +110,11 @@ class ServerSession final : public Connection::Handler {
   std::string last_start_bytes_;
   wire::CallStart last_start_;
   const Route* last_route_ = nullptr;
+
+  // A single-request call whose CALL_START a watching pool thread read, left for that
+  // thread to admit in the section in which it leaves the socket (AdmitWatchedCall),
+  // rather than in a section of its own. Reader-role holder only.
+  std::shared_ptr<ServerCall> unadmitted_;
 
   CallTable<ServerCall> calls_ ABSL_GUARDED_BY(connection_->mu());
   std::vector<Work> work_queue_ ABSL_GUARDED_BY(connection_->mu());
