@@ -96,6 +96,7 @@ absl::Status Server::ServeConnection(UniqueFd socket, std::string peer_name, Uni
   }
   internal::Connection& started = **connection;
   absl::Status watchdog = started.EnableWatchdog();
+  if (watchdog.ok()) watchdog = started.ReceiveWithoutSlice();
   if (!watchdog.ok()) {
     absl::MutexLock lock(&mu_);
     serving_ = false;

@@ -3,12 +3,17 @@
 // and then cancels them (their clients get UNAVAILABLE). The server runs in this process
 // on threads of its own, over a real socketpair of each type.
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <thread>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "forkrpc/internal/frame.h"
+#include "forkrpc/wire.pb.h"
+#include "tests/support/fake_server.h"
 #include "tests/support/process_hygiene.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_service.h"
@@ -127,6 +132,43 @@ TEST_P(ServerTest, CallsStartedDuringShutdownAreRefused) {
   shutdown.join();
   stuck.join();
   EXPECT_THAT(server_->Wait(), IsOk());
+}
+
+// A server refuses a CALL_START it cannot serve with a STATUS sent as a control frame,
+// which waits in a queue while the socket is full. Here the client sends thousands
+// without reading (so the server must go on reading while it cannot send), then only
+// reads: every refusal must reach it, though nothing it sends wakes the server again.
+TEST_P(ServerTest, RefusalsQueuedForWantOfRoomReachAClientThatOnlyReads) {
+  MakeServer();
+  absl::StatusOr<std::pair<UniqueFd, UniqueFd>> ends = SocketPair(GetParam());
+  ASSERT_THAT(ends, IsOk());
+  ASSERT_THAT(server_->Start(std::move(ends->first)), IsOk());
+  FakeServer client(std::move(ends->second));  // the protocol by hand, from the client's end
+  // A server that stops reading, or loses a refusal, fails the test rather than hang it.
+  timeval patience{10, 0};
+  ASSERT_EQ(::setsockopt(client.fd(), SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience)), 0);
+  ASSERT_EQ(::setsockopt(client.fd(), SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience)), 0);
+  client.SendHello();
+  wire::CallStart start;
+  start.set_method("/forkrpc.test.Test/NoSuchMethod");
+  const std::string control = start.SerializeAsString();
+  constexpr uint32_t kCalls = 3000;
+  for (uint32_t id = 1; id <= kCalls; ++id) {
+    client.SendRaw(FakeServer::Frame(internal::FrameType::kCallStart, id, control));
+  }
+  std::vector<bool> refused(kCalls + 1, false);
+  uint32_t count = 0;
+  while (count < kCalls) {
+    std::string packet = client.ReceivePacket();
+    ASSERT_GE(packet.size(), internal::kFrameHeaderSize)
+        << "only " << count << " of " << kCalls << " refusals arrived";
+    internal::FrameHeader header = internal::ReadFrameHeader(packet.data());
+    if (header.type != internal::FrameType::kStatus) continue;  // the server's hello
+    ASSERT_TRUE(header.call_id >= 1 && header.call_id <= kCalls) << header.call_id;
+    ASSERT_FALSE(refused[header.call_id]) << "call " << header.call_id << " refused twice";
+    refused[header.call_id] = true;
+    ++count;
+  }
 }
 
 TEST_P(ServerTest, RegistrationErrorIsWhatServingReturns) {

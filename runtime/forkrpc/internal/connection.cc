@@ -275,9 +275,14 @@ bool Connection::BlockingReceiveAllowed(absl::Time deadline) const {
   constexpr absl::Duration kLongestSlice = absl::Milliseconds(20);
   // Mid-way through a chunked message, the next chunk is received in place
   // (ReceiveChunkInPlace), which a blocking receive into the packet buffer would miss.
+  // Without a slice nothing but a packet ends the receive: a deadline needs the event
+  // set's timed wait.
+  if (deadline != absl::InfiniteFuture() &&
+      (!receive_slice_ || deadline - absl::Now() <= kLongestSlice)) {
+    return false;
+  }
   return packets_flowing_ && assembler_.empty() &&
-         !control_queued_.load(std::memory_order_acquire) &&
-         (deadline == absl::InfiniteFuture() || deadline - absl::Now() > kLongestSlice);
+         !control_queued_.load(std::memory_order_acquire);
 }
 
 bool Connection::ReceiveWithinSlice(Work* work) {
@@ -333,7 +338,7 @@ absl::StatusOr<Connection::ReaderEvents> Connection::WaitForEvents(absl::Time de
   events.woken = ready->events[kWakeSlot] != 0;
   events.peer_exited = ready->events[kPeerSlot] != 0;
   if (events.woken) DrainWake();
-  if (want_room && (socket & EPOLLOUT) != 0) FlushControlQueue();
+  if (want_room && (socket & EPOLLOUT) != 0) FlushControlQueue(Flusher::kReader);
   return events;
 }
 

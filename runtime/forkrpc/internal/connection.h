@@ -89,6 +89,7 @@ inline constexpr absl::Duration kWatchdogPeriod = absl::Milliseconds(5);
 // frames. Blocking in the receive itself saves a wait call per packet while packets
 // come often; the kernel rounds the slice up to its clock tick, so a wake-up meant for
 // a blocked reader (TryCancel from another thread, say) may take a few milliseconds.
+// A server over SEQPACKET receives without a slice (Connection::ReceiveWithoutSlice).
 inline constexpr absl::Duration kReceiveSlice = absl::Milliseconds(1);
 
 // One frame to send. The control message and the user message are serialized straight
@@ -160,6 +161,15 @@ class Connection {
 
   // Turns the watchdog on, for a server's pool. Fails only for want of descriptors.
   absl::Status EnableWatchdog();
+  // For a server over SEQPACKET, before Start: blocking receives wait without the
+  // slice. All that must wake a server's reader comes as a packet, as the end of the
+  // client's socket (SEQPACKET reports it, unlike DGRAM) or as Fail's own shutdown of
+  // the socket; a blocking receive under SO_RCVTIMEO arms and cancels a kernel timer
+  // each time it sleeps, which on a lone caller's round trip is every request.
+  // Receives with a deadline wait on the event set instead, and the idle pool threads
+  // retry control frames queued for want of room (IdleWait::Wait), which a reader
+  // blocked in the receive would not see the room for.
+  absl::Status ReceiveWithoutSlice();
   // For the supervisor (IdleWait::Sleeper::kSupervisor), with mu() held: consumes a
   // watchdog expiry, so that the timer can be armed again; false if there was none.
   bool TakeWatchdogExpiry() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -427,8 +437,19 @@ class Connection {
   // one else is, so that two sides that both send cannot wedge each other.
   absl::Status SendPacketWaiting(absl::Span<const iovec> data, absl::Span<const int> fds,
                                  bool with_credentials, absl::Time deadline);
-  // Sends queued control packets while the socket has room.
-  void FlushControlQueue() ABSL_LOCKS_EXCLUDED(send_mu_);
+  // Who flushes the control queue, which decides whom a flush that leaves frames
+  // behind wakes.
+  enum class Flusher {
+    kReader,      // the reader-role holder, which waits for room itself next
+    kIdleThread,  // an idle pool thread retrying (IdleWait::Wait)
+    kOther,
+  };
+  // Sends queued control packets while the socket has room. What does not fit stays
+  // queued; unless `flusher` is the reader, the reader is woken to wait for room (woken
+  // by itself, it would leave its watch before reading, and a peer blocked sending to
+  // it would never get room), and without a receive slice the idle pool threads are
+  // woken too, to retry, unless one of them flushed.
+  void FlushControlQueue(Flusher flusher = Flusher::kOther) ABSL_LOCKS_EXCLUDED(send_mu_);
   // Claims the reader role if it is free.
   bool TryTakeReaderRole() ABSL_LOCKS_EXCLUDED(mu_);
   void ReleaseReaderRole() ABSL_LOCKS_EXCLUDED(mu_);
@@ -527,6 +548,9 @@ class Connection {
   // No slice has passed empty since the last packet came (or since the start: the peer's
   // hello is usually on its way).
   bool packets_flowing_ = true;
+  // Blocking receives end after kReceiveSlice (SO_RCVTIMEO); false once
+  // ReceiveWithoutSlice, before Start.
+  bool receive_slice_ = true;
   // The last watcher stopped to run a call. The next request is then usually not there
   // yet (a lone caller waits for the reply it just got), so the first read after a call
   // polls rather than tries, unless tries have been finding requests (pipelining

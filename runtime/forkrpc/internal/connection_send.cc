@@ -517,7 +517,7 @@ void Connection::SendControl(FrameType type, uint32_t call_id,
   FlushControlQueue();
 }
 
-void Connection::FlushControlQueue() {
+void Connection::FlushControlQueue(Flusher flusher) {
   std::vector<std::string> queue;
   {
     absl::MutexLock lock(&send_mu_);
@@ -533,14 +533,17 @@ void Connection::FlushControlQueue() {
   }
   if (sent == queue.size()) return;
   // Keep what did not fit, ahead of anything queued meanwhile; the thread watching the
-  // socket sends it when there is room.
+  // socket sends it when there is room, and, when it may be blocked in a receive
+  // without slice, the idle pool threads retry every so often.
   {
     absl::MutexLock lock(&send_mu_);
     control_queue_.insert(control_queue_.begin(), std::make_move_iterator(queue.begin() + sent),
                           std::make_move_iterator(queue.end()));
     control_queued_.store(true, std::memory_order_release);
   }
+  if (flusher == Flusher::kReader) return;
   WakeReader();
+  if (!receive_slice_ && flusher != Flusher::kIdleThread) WakeIdleThreads();
 }
 
 }  // namespace forkrpc::internal

@@ -33,6 +33,16 @@ absl::Status Connection::EnableWatchdog() {
   return absl::OkStatus();
 }
 
+absl::Status Connection::ReceiveWithoutSlice() {
+  if (socket_type_ != SocketType::kSeqPacket) return absl::OkStatus();
+  timeval none{};  // zero: receives wait as long as it takes
+  if (::setsockopt(socket_.get(), SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none)) != 0) {
+    return ErrnoStatus("setsockopt(SO_RCVTIMEO)", errno);
+  }
+  receive_slice_ = false;
+  return absl::OkStatus();
+}
+
 int64_t Connection::DropReaderRole() {
   bool handed_over = handover_requested_;
   reader_is_idle_watcher_ = false;
@@ -113,7 +123,7 @@ bool Connection::ClaimWatch(bool after_watchdog, absl::Duration* too_soon_by) {
 }
 
 void Connection::Watch(Work* work, absl::FunctionRef<void()> leaving_for_work) {
-  if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue();
+  if (control_queued_.load(std::memory_order_acquire)) FlushControlQueue(Flusher::kReader);
   bool judging_try = false;  // this first read tries after a call, and shows if that pays
   if (watching_after_work_) {
     watching_after_work_ = false;
@@ -205,6 +215,10 @@ Connection::IdleWait::Reason Connection::IdleWait::Wait() {
   epoll_event events[3];
   int count;
   while ((count = ::epoll_wait(epoll_.get(), events, 3, timeout)) < 0 && errno == EINTR) {
+  }
+  // A reader blocked in a receive without slice would not see the room appear.
+  if (connection_.control_queued_.load(std::memory_order_acquire)) {
+    connection_.FlushControlQueue(Flusher::kIdleThread);
   }
   Reason reason = Reason::kOther;
   for (int i = 0; i < count; ++i) {
