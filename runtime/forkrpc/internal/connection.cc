@@ -208,9 +208,10 @@ Connection::AwaitResult Connection::Await(absl::FunctionRef<bool()> ready, absl:
     reply_pending = false;
     if (ends_in_dispatch) {
       ReaderWait wait{this, ready};
-      ReaderWait* outer = std::exchange(t_reader_wait_, &wait);
-      ReadOnce(deadline, nullptr, may_block);
-      t_reader_wait_ = outer;
+      {
+        ScopedReaderWait waiting(&wait);
+        ReadOnce(deadline, nullptr, may_block);
+      }
       if (wait.ended) {
         // The dispatch saw `ready` and gave up the role in its section.
         if (wait.left_at != 0) ArmWatchdogAfterDrop(wait.left_at);
@@ -289,12 +290,14 @@ bool Connection::ReceiveWithinSlice(Work* work) {
   if (busy_poll_.ShouldPoll()) {
     // Polling looks at the reader's state after each dispatch: the role stays until
     // the poll is over.
-    ReaderWait* wait = std::exchange(t_reader_wait_, nullptr);
-    bool polled = busy_poll_.Poll([this, work] {
-      ReceiveAndDispatch(work, ReceiveMode::kDontWait);
-      return expect_data_ || failed();
-    });
-    t_reader_wait_ = wait;
+    bool polled;
+    {
+      ScopedReaderWait role_stays(nullptr);
+      polled = busy_poll_.Poll([this, work] {
+        ReceiveAndDispatch(work, ReceiveMode::kDontWait);
+        return expect_data_ || failed();
+      });
+    }
     if (polled) return expect_data_;
   }
   ReceiveAndDispatch(work, ReceiveMode::kWait);
@@ -512,11 +515,10 @@ absl::Status Connection::DispatchCallFrame(Frame* frame, std::vector<UniqueFd>* 
   absl::Status status = GatherMessage(frame, fds, fds_lost, &storage);
   if (status.ok()) {
     // The storage goes back to the assembler after the handler: the role stays.
-    ReaderWait* wait = std::exchange(t_reader_wait_, nullptr);
+    ScopedReaderWait role_stays(nullptr);
     dispatched_storage_ = &storage;
     status = handler_->OnFrame(*frame, std::move(*fds), work);
     dispatched_storage_ = nullptr;
-    t_reader_wait_ = wait;
   }
   assembler_.Recycle(storage.TakeBuffer());
   return status;

@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -359,6 +360,17 @@ class Connection {
   // around the ways back that read or write the reader's state after a dispatch (busy
   // polling, a message gathered from chunks or a memfd).
   static thread_local ReaderWait* t_reader_wait_;
+  // Sets this thread's t_reader_wait_ for a scope, and puts back what it was.
+  class ScopedReaderWait {
+   public:
+    explicit ScopedReaderWait(ReaderWait* wait) : outer_(std::exchange(t_reader_wait_, wait)) {}
+    ~ScopedReaderWait() { t_reader_wait_ = outer_; }
+    ScopedReaderWait(const ScopedReaderWait&) = delete;
+    ScopedReaderWait& operator=(const ScopedReaderWait&) = delete;
+
+   private:
+    ReaderWait* const outer_;
+  };
 
   Connection(UniqueFd socket, SocketType type, uint32_t max_packet_size, UniqueFd wake,
              UniqueFd idle_wake, ConnectionOptions options);
